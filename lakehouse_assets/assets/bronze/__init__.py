@@ -1,0 +1,9 @@
+"""bronze/: sources as delivered, with ingestion metadata."""
+
+import dagster as dg
+
+from . import flights
+
+
+def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    return [*flights.build(daily)]

@@ -1,0 +1,37 @@
+"""The one entry point: `dagster dev` (via workspace.yaml or [tool.dagster]) loads `defs` from here.
+
+The environment is chosen once, from LAKEHOUSE_ENV (default dev); everything else follows from its config.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import dagster as dg
+
+from .assets import build_assets
+from .jobs import build_jobs
+from .partitions import daily_partitions
+from .resources import build_resources
+from .settings import Settings, load_settings
+
+# Single-run backfill policies and selection strings are beta in Dagster 1.13; they are used deliberately.
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
+    daily = daily_partitions(settings.environment.partitions)
+    assets = build_assets(daily)
+    return dg.Definitions(
+        assets=assets,
+        jobs=build_jobs(settings, assets),
+        resources=build_resources(settings),
+        # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
+        executor=dg.in_process_executor,
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

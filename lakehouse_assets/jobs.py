@@ -1,0 +1,45 @@
+"""Jobs from config/job_config.json, checked against the asset graph when definitions load."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
+
+from .settings import ConfigError, Settings
+
+_EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
+_KEY_TOKEN = re.compile(r'key:"?([A-Za-z0-9_/*]+)"?')
+
+
+def build_jobs(settings: Settings, assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
+    graph = AssetGraph.from_assets(assets)
+    known = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    jobs = []
+    for index, job in enumerate(settings.jobs.jobs):
+        where = f"{settings.config_dir / 'job_config.json'}: jobs[{index}] ({job.name}).selection"
+        selection = _parse_selection(job.selection, where)
+        unknown = [key for key in _KEY_TOKEN.findall(job.selection) if "*" not in key and key not in known]
+        if unknown:
+            raise ConfigError(f"{where}: unknown asset {', '.join(unknown)}; known assets: {', '.join(sorted(known))}")
+        if not selection.resolve(graph):
+            raise ConfigError(f"{where}: {job.selection!r} selects no asset")
+        jobs.append(
+            dg.define_asset_job(
+                name=job.name,
+                description=job.description or None,
+                selection=selection,
+                executor_def=_EXECUTORS[job.executor],
+                tags={**job.tags, "lakehouse/job": job.name},
+            )
+        )
+    return jobs
+
+
+def _parse_selection(text: str, where: str) -> dg.AssetSelection:
+    try:
+        return dg.AssetSelection.from_string(text)
+    except Exception as error:  # the parser raises several error types for a malformed string
+        raise ConfigError(f"{where}: cannot parse asset selection {text!r}: {error}") from None

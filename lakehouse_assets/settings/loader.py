@@ -1,0 +1,133 @@
+"""Load and validate `config/` once, choosing the environment from LAKEHOUSE_ENV."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from .models import ClusterConfig, EnvSettings, JobConfig
+
+DEFAULT_ENV = "dev"
+ENV_VAR = "LAKEHOUSE_ENV"
+HOME_VAR = "LAKEHOUSE_HOME"
+CONFIG_DIR_VAR = "LAKEHOUSE_CONFIG_DIR"
+SPARK_REMOTE_VAR = "LAKEHOUSE_SPARK_REMOTE"
+DELTA_JARS_VAR = "LAKEHOUSE_DELTA_JARS_DIR"
+
+Model = TypeVar("Model", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A configuration file is missing, malformed or invalid. The message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    home: Path
+    config_dir: Path
+    environment: EnvSettings
+    jobs: JobConfig
+    clusters: ClusterConfig
+
+
+def lakehouse_home() -> Path:
+    return Path(os.environ.get(HOME_VAR) or ".lakehouse").expanduser().resolve()
+
+
+def config_dir() -> Path:
+    """`LAKEHOUSE_CONFIG_DIR`, else the repository's `config/`, else the copy bundled into a built wheel."""
+    if explicit := os.environ.get(CONFIG_DIR_VAR):
+        return Path(explicit).expanduser().resolve()
+    package_dir = Path(__file__).resolve().parents[1]
+    repository_config = package_dir.parent / "config"
+    if repository_config.is_dir():
+        return repository_config
+    return package_dir / "_bundled_config"
+
+
+def available_envs(directory: Path) -> list[str]:
+    return sorted(path.stem for path in (directory / "env").glob("*.yaml"))
+
+
+def load_settings(env: str | None = None, directory: Path | None = None) -> Settings:
+    directory = directory or config_dir()
+    env = env or os.environ.get(ENV_VAR) or DEFAULT_ENV
+    envs = available_envs(directory)
+    if env not in envs:
+        raise ConfigError(
+            f"{ENV_VAR}={env!r} is not an environment in {directory / 'env'}; choose one of {', '.join(envs) or '(none)'}"
+        )
+    home = lakehouse_home()
+    raw_env = _expand_home(_read(directory / "env" / f"{env}.yaml"), home)
+    environment = _validate(EnvSettings, raw_env, directory / "env" / f"{env}.yaml")
+    environment = _apply_env_overrides(environment)
+    jobs = _validate(JobConfig, _read(directory / "job_config.json"), directory / "job_config.json")
+    clusters = _validate(ClusterConfig, _read(directory / "cluster_config.json"), directory / "cluster_config.json")
+    for index, job in enumerate(jobs.jobs):
+        if job.cluster is not None and job.cluster not in clusters.clusters:
+            raise ConfigError(
+                f"{directory / 'job_config.json'}: jobs[{index}].cluster: {job.cluster!r} is not a cluster in "
+                f"cluster_config.json (known: {', '.join(sorted(clusters.clusters))})"
+            )
+    return Settings(env=env, home=home, config_dir=directory, environment=environment, jobs=jobs, clusters=clusters)
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise ConfigError(f"{path}: file not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as error:
+        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.').upper()}: {error}".replace("\n", " ")) from error
+
+
+def _validate(model: type[Model], raw: Any, path: Path) -> Model:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        problems = [_describe(problem) for problem in error.errors()]
+        raise ConfigError(f"{path}: {'; '.join(problems)}") from None
+
+
+def _describe(problem: Mapping[str, Any]) -> str:
+    key = ".".join(str(part) for part in problem["loc"]) or "(top level)"
+    kind = problem["type"]
+    if kind == "extra_forbidden":
+        return f"{key}: unknown key"
+    if kind == "missing":
+        return f"{key}: missing key"
+    message = problem["msg"].removeprefix("Value error, ")
+    value = problem.get("input")
+    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    return f"{key}: {message}{shown}"
+
+
+def _expand_home(node: Any, home: Path) -> Any:
+    if isinstance(node, str):
+        return node.replace("{home}", str(home))
+    if isinstance(node, dict):
+        return {key: _expand_home(value, home) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_expand_home(value, home) for value in node]
+    return node
+
+
+def _apply_env_overrides(environment: EnvSettings) -> EnvSettings:
+    """The two deployment-time switches that must not need a config edit: a Spark Connect URL and offline jars."""
+    spark = environment.spark
+    if remote := os.environ.get(SPARK_REMOTE_VAR):
+        if not remote.startswith("sc://"):
+            raise ConfigError(f"{SPARK_REMOTE_VAR}={remote!r}: expected a Spark Connect URL like sc://localhost:15002")
+        spark = spark.model_copy(update={"mode": "connect", "remote": remote})
+    if jars := os.environ.get(DELTA_JARS_VAR):
+        spark = spark.model_copy(update={"delta_jars_dir": jars})
+    return environment.model_copy(update={"spark": spark})

@@ -1,0 +1,149 @@
+"""Typed shapes of the files in `config/`. Unknown keys are errors, so a typo never silently becomes a default."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageSettings(StrictModel):
+    warehouse: str = Field(description="Root folder or URI of Delta tables stored by path.")
+    catalog: str | None = Field(
+        default=None, description="Metastore/Unity Catalog name; tables become catalog.<layer>.<table>."
+    )
+    reports: str
+
+    @field_validator("catalog")
+    @classmethod
+    def _catalog_is_identifier(cls, value: str | None) -> str | None:
+        if value is not None and not IDENTIFIER.match(value):
+            raise ValueError(f"{value!r} is not a valid catalog identifier (letters, digits, underscore)")
+        return value
+
+
+class SparkSettings(StrictModel):
+    mode: Literal["local", "connect", "databricks"] = "local"
+    master: str | None = "local[2]"
+    remote: str | None = None
+    delta_jars_dir: str | None = None
+    packages: tuple[str, ...] = ()
+    conf: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _mode_has_its_endpoint(self) -> SparkSettings:
+        if self.mode == "local" and not self.master:
+            raise ValueError("mode 'local' needs spark.master (e.g. local[2])")
+        if self.mode == "connect" and not (self.remote or "").startswith("sc://"):
+            raise ValueError("mode 'connect' needs spark.remote as sc://host:port")
+        return self
+
+
+class MlflowSettings(StrictModel):
+    tracking_uri: str
+    registry_uri: str | None = None
+    artifact_location: str | None = None
+    experiment: str
+    model_name: str
+
+
+class SourceSettings(StrictModel):
+    landing: str
+
+
+class PartitionSettings(StrictModel):
+    start: date
+    end: date = Field(description="Last day with a partition (inclusive).")
+    timezone: str = "America/New_York"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
+        return value
+
+    @model_validator(mode="after")
+    def _ordered(self) -> PartitionSettings:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+    @property
+    def end_exclusive(self) -> date:
+        return self.end + timedelta(days=1)
+
+
+class EnvSettings(StrictModel):
+    storage: StorageSettings
+    spark: SparkSettings
+    mlflow: MlflowSettings
+    sources: SourceSettings
+    partitions: PartitionSettings
+
+
+class ScheduleSettings(StrictModel):
+    cron: str
+    timezone: str = "UTC"
+    enabled: bool = False
+
+
+class JobSettings(StrictModel):
+    name: str
+    description: str = ""
+    selection: str = Field(description="Dagster asset selection, e.g. 'group:bronze or key:silver/flights'.")
+    partitioned: bool = True
+    executor: Literal["in_process", "multiprocess"] = "in_process"
+    cluster: str | None = None
+    tags: dict[str, str] = Field(default_factory=dict)
+    schedule: ScheduleSettings | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_identifier(cls, value: str) -> str:
+        if not IDENTIFIER.match(value):
+            raise ValueError(f"{value!r} is not a valid job name (letters, digits, underscore)")
+        return value
+
+
+class JobConfig(StrictModel):
+    jobs: tuple[JobSettings, ...]
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> JobConfig:
+        names = [job.name for job in self.jobs]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"job names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+class ClusterSettings(StrictModel):
+    """One Databricks compute target in Jobs-API shape: a new job cluster or an existing cluster id."""
+
+    description: str = ""
+    new_cluster: dict | None = None
+    existing_cluster_id: str | None = None
+    libraries: tuple[dict, ...] = ()
+    timeout_seconds: int = 0
+
+    @model_validator(mode="after")
+    def _exactly_one_target(self) -> ClusterSettings:
+        if (self.new_cluster is None) == (self.existing_cluster_id is None):
+            raise ValueError("give exactly one of new_cluster or existing_cluster_id")
+        return self
+
+
+class ClusterConfig(StrictModel):
+    clusters: dict[str, ClusterSettings]

@@ -1,0 +1,162 @@
+"""Where a layer's Delta table lives and how it is read and (atomically) replaced. No Dagster here."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pyspark.errors import AnalysisException
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+LAYERS = ("bronze", "silver", "gold", "features", "ml", "scores", "reports")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class TableError(Exception):
+    """A table cannot be read or written as asked; the message says which table and what to do."""
+
+
+def check_identifier(name: str, what: str) -> str:
+    """Names reach SQL text, so only plain identifiers pass."""
+    if not _IDENTIFIER.match(name):
+        raise TableError(f"{what} {name!r} is not a plain identifier (letters, digits, underscore)")
+    return name
+
+
+@dataclass(frozen=True)
+class TableRef:
+    """A Delta table addressed by path (`location`) or by metastore name (`name`), never both."""
+
+    layer: str
+    table: str
+    location: str | None = None
+    name: str | None = None
+
+    @property
+    def display(self) -> str:
+        return self.name or self.location or ""
+
+    @property
+    def sql_ref(self) -> str:
+        if self.name:
+            return self.name
+        if "`" in (self.location or ""):
+            raise TableError(f"table location {self.location!r} contains a backtick")
+        return f"delta.`{self.location}`"
+
+
+@dataclass(frozen=True)
+class TableLocator:
+    """Maps `layer/table` to a path under the warehouse root, or to `catalog.layer.table` when a catalog is set."""
+
+    warehouse: str
+    catalog: str | None = None
+
+    def locate(self, layer: str, table: str) -> TableRef:
+        if layer not in LAYERS:
+            raise TableError(f"unknown layer {layer!r}; expected one of {', '.join(LAYERS)}")
+        check_identifier(table, "table name")
+        if self.catalog:
+            return TableRef(layer, table, name=f"{check_identifier(self.catalog, 'catalog')}.{layer}.{table}")
+        return TableRef(layer, table, location=f"{self.warehouse.rstrip('/')}/{layer}/{table}")
+
+
+def table_exists(spark: SparkSession, ref: TableRef) -> bool:
+    if ref.name:
+        return spark.catalog.tableExists(ref.name)
+    try:
+        spark.read.format("delta").load(ref.location).schema  # noqa: B018 - reads the log only
+    except AnalysisException:
+        return False
+    return True
+
+
+def read_table(spark: SparkSession, ref: TableRef) -> DataFrame:
+    if not table_exists(spark, ref):
+        raise TableError(f"table {ref.layer}/{ref.table} does not exist at {ref.display}; materialise it first")
+    return spark.read.table(ref.name) if ref.name else spark.read.format("delta").load(ref.location)
+
+
+def date_range_predicate(column: str, start: date, end_exclusive: date) -> str:
+    check_identifier(column, "partition column")
+    return f"{column} >= DATE'{start.isoformat()}' AND {column} < DATE'{end_exclusive.isoformat()}'"
+
+
+def filter_dates(frame: DataFrame, column: str, start: date, end_exclusive: date) -> DataFrame:
+    return frame.where((F.col(column) >= F.lit(start)) & (F.col(column) < F.lit(end_exclusive)))
+
+
+def schema_differences(current: DataFrame | None, incoming: DataFrame) -> list[str]:
+    """Column-level differences that a write would impose on an existing table (nullability ignored)."""
+    if current is None:
+        return []
+    old = {field.name: field.dataType.simpleString() for field in current.schema.fields}
+    new = {field.name: field.dataType.simpleString() for field in incoming.schema.fields}
+    changes = [f"+{name} {kind}" for name, kind in new.items() if name not in old]
+    changes += [f"-{name} {kind}" for name, kind in old.items() if name not in new]
+    changes += [f"~{name} {old[name]}->{new[name]}" for name in new if name in old and old[name] != new[name]]
+    return changes
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    version: int
+    rows_written: int
+
+
+def write_table(
+    spark: SparkSession,
+    frame: DataFrame,
+    ref: TableRef,
+    *,
+    partition_column: str | None = None,
+    window: tuple[date, date] | None = None,
+    allow_schema_change: bool = False,
+) -> WriteResult:
+    """Replace the window's partitions (or the whole table) in one Delta commit.
+
+    With a window, `replaceWhere` swaps exactly those days, so re-running a day is idempotent and a multi-day
+    range is one atomic commit; Delta refuses rows outside the window. A schema change is refused unless allowed.
+    """
+    existing = read_table(spark, ref) if table_exists(spark, ref) else None
+    changes = schema_differences(existing, frame)
+    if changes and not allow_schema_change:
+        raise TableError(
+            f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
+            "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
+        )
+    writer = frame.write.format("delta").mode("overwrite")
+    if window is not None:
+        if partition_column is None:
+            raise TableError(f"{ref.layer}/{ref.table} is partitioned but declares no partition column")
+        writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
+        if existing is None:
+            writer = writer.partitionBy(partition_column)
+        if changes:
+            writer = writer.option("mergeSchema", "true")
+    elif changes:
+        writer = writer.option("overwriteSchema", "true")
+    try:
+        writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
+    except AnalysisException as error:
+        if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
+            raise TableError(
+                f"{ref.layer}/{ref.table}: some rows fall outside the partition window {window[0]}..{window[1]} "
+                f"(column {partition_column}); nothing was written"
+            ) from error
+        raise
+    return last_commit(spark, ref)
+
+
+def rows_per_day(spark: SparkSession, ref: TableRef, column: str, window: tuple[date, date]) -> dict[date, int]:
+    """Row count of each day in the window, as committed (days with no rows are absent)."""
+    frame = filter_dates(read_table(spark, ref), column, *window)
+    return {row[column]: int(row["count"]) for row in frame.groupBy(column).count().collect()}
+
+
+def last_commit(spark: SparkSession, ref: TableRef) -> WriteResult:
+    row = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT 1").first()
+    metrics = row["operationMetrics"] or {}
+    return WriteResult(version=int(row["version"]), rows_written=int(metrics.get("numOutputRows", 0)))

@@ -1,0 +1,39 @@
+"""Shared fixtures: one SparkSession for the whole test session, and a throwaway LAKEHOUSE_HOME per test."""
+
+import os
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+# Tests never touch a developer's ./.lakehouse: the session starts in a scratch home on the test env.
+os.environ["LAKEHOUSE_ENV"] = "test"
+os.environ.setdefault("LAKEHOUSE_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"lakehouse-tests-{os.getpid()}"))
+
+from lakehouse_assets.resources.spark import build_spark_session  # noqa: E402
+from lakehouse_assets.settings import Settings, load_settings  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> SparkSession:
+    """The one local Spark session (Delta on, 2 shuffle partitions, UI off) every test and run shares."""
+    settings = load_settings("test")
+    session = build_spark_session(
+        settings.environment.spark,
+        app_name="lakehouse_assets_tests",
+        warehouse_dir=str(tmp_path_factory.mktemp("spark-warehouse")),
+    )
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def lakehouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    home = tmp_path / "lakehouse"
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def settings(lakehouse_home: Path) -> Settings:
+    return load_settings("test")

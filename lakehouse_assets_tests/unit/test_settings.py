@@ -1,0 +1,89 @@
+import shutil
+from pathlib import Path
+
+import pytest
+
+from lakehouse_assets.settings import ConfigError, config_dir, load_settings
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "config"
+    shutil.copytree(config_dir(), target)
+    return target
+
+
+@pytest.mark.parametrize("env", ["dev", "test", "prod"])
+def test_every_shipped_environment_loads(env: str, lakehouse_home: Path) -> None:
+    settings = load_settings(env)
+    assert settings.env == env
+    assert settings.environment.partitions.start.isoformat() == "2013-01-01"
+
+
+def test_home_placeholder_expands_to_lakehouse_home(lakehouse_home: Path) -> None:
+    settings = load_settings("dev")
+    assert settings.environment.storage.warehouse == f"{lakehouse_home.resolve()}/warehouse"
+    assert settings.environment.sources.landing == f"{lakehouse_home.resolve()}/landing"
+
+
+def test_env_defaults_to_lakehouse_env_variable(monkeypatch: pytest.MonkeyPatch, lakehouse_home: Path) -> None:
+    monkeypatch.setenv("LAKEHOUSE_ENV", "prod")
+    assert load_settings().env == "prod"
+
+
+def test_unknown_env_names_the_variable_and_the_choices(lakehouse_home: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings("staging")
+    assert "LAKEHOUSE_ENV='staging'" in str(error.value)
+    assert "dev, prod, test" in str(error.value)
+
+
+def _replace(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"fixture text {old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "expected"),
+    [
+        ("env/test.yaml", "  master: \"local[2]\"", "  master: \"local[2]\"\n  masterr: x", "spark.masterr: unknown key"),
+        ("env/test.yaml", "  start: 2013-01-01\n", "  start: someday\n", "partitions.start: Input should be a valid date"),
+        ("env/test.yaml", "  timezone: America/New_York", "  timezone: Mars/Olympus", "partitions.timezone: unknown time zone"),
+        ("env/test.yaml", "  experiment: \"lakehouse-delay-model-test\"\n", "", "mlflow.experiment: missing key"),
+        ("env/test.yaml", "  end: 2013-12-31", "  end: 2012-12-31", "partitions: end 2012-12-31 is before start"),
+        ("env/test.yaml", "  mode: local", "  mode: yarn", "spark.mode: Input should be 'local', 'connect' or 'databricks'"),
+        ("job_config.json", '"executor": "in_process"', '"executor": "threads"', "jobs.0.executor"),
+        ("job_config.json", '"cluster": "etl"', '"cluster": "gpu"', "jobs[0].cluster: 'gpu' is not a cluster"),
+        ("cluster_config.json", '"timeout_seconds": 7200', '"timeout_seconds": "soon"', "clusters.etl.timeout_seconds"),
+        ("env/test.yaml", "storage:\n", "storage: [\n", "not valid YAML"),
+    ],
+)
+def test_bad_config_fails_with_one_line_naming_file_and_key(
+    config_copy: Path, lakehouse_home: Path, file: str, old: str, new: str, expected: str
+) -> None:
+    _replace(config_copy / file, old, new)
+    with pytest.raises(ConfigError) as error:
+        load_settings("test", config_copy)
+    message = str(error.value)
+    assert "\n" not in message
+    assert str(config_copy / file) in message
+    assert expected in message
+
+
+def test_missing_file_is_named(config_copy: Path, lakehouse_home: Path) -> None:
+    (config_copy / "cluster_config.json").unlink()
+    with pytest.raises(ConfigError, match=r"cluster_config\.json: file not found"):
+        load_settings("test", config_copy)
+
+
+def test_spark_remote_variable_switches_to_connect(monkeypatch: pytest.MonkeyPatch, lakehouse_home: Path) -> None:
+    monkeypatch.setenv("LAKEHOUSE_SPARK_REMOTE", "sc://127.0.0.1:15002")
+    spark = load_settings("dev").environment.spark
+    assert (spark.mode, spark.remote) == ("connect", "sc://127.0.0.1:15002")
+
+
+def test_spark_remote_variable_must_be_a_connect_url(monkeypatch: pytest.MonkeyPatch, lakehouse_home: Path) -> None:
+    monkeypatch.setenv("LAKEHOUSE_SPARK_REMOTE", "http://127.0.0.1:15002")
+    with pytest.raises(ConfigError, match="LAKEHOUSE_SPARK_REMOTE"):
+        load_settings("dev")

@@ -1,0 +1,64 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from lakehouse_assets.tables import TableError, TableLocator, read_table, rows_per_day, write_table
+
+JAN_1_TO_3 = (date(2013, 1, 1), date(2013, 1, 4))
+
+
+def days_frame(spark: SparkSession, rows):
+    return spark.createDataFrame(rows, "flight_date date, value int")
+
+
+@pytest.fixture
+def table(tmp_path: Path):
+    return TableLocator(str(tmp_path)).locate("silver", "numbers")
+
+
+def test_locator_uses_paths_or_catalog_names() -> None:
+    assert TableLocator("/w").locate("bronze", "flights").location == "/w/bronze/flights"
+    assert TableLocator("/w", catalog="main").locate("gold", "x").name == "main.gold.x"
+    with pytest.raises(TableError, match="unknown layer"):
+        TableLocator("/w").locate("platinum", "x")
+    with pytest.raises(TableError, match="plain identifier"):
+        TableLocator("/w").locate("bronze", "x; DROP TABLE y")
+
+
+def test_replacing_a_window_leaves_other_days_and_is_idempotent(spark: SparkSession, table) -> None:
+    three_days = [(date(2013, 1, day), day * 10 + n) for day in (1, 2, 3) for n in range(day)]
+    write_table(spark, days_frame(spark, three_days), table, partition_column="flight_date", window=JAN_1_TO_3)
+    new_jan_2 = [(date(2013, 1, 2), 99)]
+    window = (date(2013, 1, 2), date(2013, 1, 3))
+    first = write_table(spark, days_frame(spark, new_jan_2), table, partition_column="flight_date", window=window)
+    again = write_table(spark, days_frame(spark, new_jan_2), table, partition_column="flight_date", window=window)
+    assert again.version == first.version + 1
+    assert sorted(read_table(spark, table).collect()) == sorted(
+        [(date(2013, 1, 1), 10), (date(2013, 1, 2), 99), (date(2013, 1, 3), 30), (date(2013, 1, 3), 31), (date(2013, 1, 3), 32)]
+    )
+    assert rows_per_day(spark, table, "flight_date", JAN_1_TO_3) == {date(2013, 1, 1): 1, date(2013, 1, 2): 1, date(2013, 1, 3): 3}
+
+
+def test_rows_outside_the_window_are_refused_and_nothing_is_written(spark: SparkSession, table) -> None:
+    write_table(spark, days_frame(spark, [(date(2013, 1, 1), 1)]), table, partition_column="flight_date", window=JAN_1_TO_3)
+    stray = days_frame(spark, [(date(2013, 1, 1), 2), (date(2013, 2, 1), 3)])
+    with pytest.raises(TableError, match="outside the partition window"):
+        write_table(spark, stray, table, partition_column="flight_date", window=(date(2013, 1, 1), date(2013, 1, 2)))
+    assert read_table(spark, table).collect() == [(date(2013, 1, 1), 1)]
+
+
+def test_schema_change_is_refused_unless_allowed(spark: SparkSession, table) -> None:
+    write_table(spark, days_frame(spark, [(date(2013, 1, 1), 1)]), table)
+    wider = spark.createDataFrame([(date(2013, 1, 1), 1, "x")], "flight_date date, value int, note string")
+    with pytest.raises(TableError, match=r"\+note string"):
+        write_table(spark, wider, table)
+    assert read_table(spark, table).columns == ["flight_date", "value"]
+    write_table(spark, wider, table, allow_schema_change=True)
+    assert read_table(spark, table).columns == ["flight_date", "value", "note"]
+
+
+def test_reading_a_table_never_written_says_so(spark: SparkSession, table) -> None:
+    with pytest.raises(TableError, match="does not exist.*materialise it first"):
+        read_table(spark, table)
