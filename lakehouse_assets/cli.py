@@ -47,15 +47,8 @@ def demo(start, end) -> None:
     defs = build_definitions(settings)
     click.echo(f"materialising every asset for {first}..{last} in one run (env {settings.env})")
     result = materialize_range(defs, first, last, instance=local_instance(settings.home), raise_on_error=False)
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        metadata = materialization.metadata
-        rows = metadata.get("dagster/row_count")
-        where = metadata.get("location")
-        click.echo(
-            f"  {materialization.asset_key.to_user_string():28} rows={rows.value if rows else '-':>8}  "
-            f"{where.value if where else ''}"
-        )
+    for line in summarize(result):
+        click.echo(line)
     if not result.success:
         raise click.ClickException(f"run {result.run_id} failed; see the step errors above")
     click.echo(
@@ -76,6 +69,23 @@ def fetch_jars(dest) -> None:
     coordinates = delta_maven_coordinates(settings.environment.spark.packages)
     jars = fetch_with_maven(coordinates, folder)
     click.echo(f"{len(jars)} jars in {folder}\nuse them with: export LAKEHOUSE_DELTA_JARS_DIR={folder}")
+
+
+def summarize(result) -> list[str]:
+    """One line per asset: partitions written, rows over those partitions, where the table is."""
+    totals: dict[str, list] = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.materialization
+        entry = totals.setdefault(materialization.asset_key.to_user_string(), [0, 0, ""])
+        entry[0] += 1
+        rows = materialization.metadata.get("dagster/row_count")
+        entry[1] += rows.value if rows else 0
+        location = materialization.metadata.get("location")
+        entry[2] = location.value if location else entry[2]
+    return [
+        f"  {key:32} {partitions:>4} partition(s) {rows:>9,} rows  {location}"
+        for key, (partitions, rows, location) in sorted(totals.items())
+    ]
 
 
 def _range(settings, start, end) -> tuple[date, date]:
