@@ -1,11 +1,46 @@
-"""What every asset shares: owners, kinds, the date window of the run."""
+"""What every asset shares: owners, kinds, layer groups, Delta metadata, the run's date window."""
 
+from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
+from ..resources.delta_io_manager import delta_metadata
+
 OWNERS = ["team:data-platform"]
 SPARK_DELTA = {"spark", "delta"}
+
+
+def spark_asset(
+    *,
+    key: Sequence[str],
+    partitions_def: dg.PartitionsDefinition | None = None,
+    partition_column: str | None = None,
+    ins: Mapping[str, dg.AssetIn] | None = None,
+    deps: Sequence[Any] | None = None,
+    allow_schema_change: bool = False,
+    metadata: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+):
+    """`dg.asset` for a Spark-computed Delta table `<layer>/<table>`.
+
+    The layer is the group; a partitioned table declares its date column and backfills any range in one run.
+    """
+    if (partitions_def is None) != (partition_column is None):
+        raise ValueError(f"{'/'.join(key)}: give partition_column exactly when the asset is partitioned")
+    return dg.asset(
+        key=list(key),
+        group_name=key[0],
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+        ins=ins,
+        deps=deps,
+        kinds=SPARK_DELTA,
+        owners=OWNERS,
+        metadata={**delta_metadata(partition_column, allow_schema_change), **(metadata or {})},
+        **kwargs,
+    )
 
 
 def run_window(context: dg.AssetExecutionContext) -> tuple[date, date]:

@@ -12,9 +12,12 @@ PARTITION_COLUMN = "lakehouse/partition_column"
 ALLOW_SCHEMA_CHANGE = "lakehouse/allow_schema_change"
 
 
-def delta_metadata(partition_column: str, allow_schema_change: bool = False) -> dict[str, object]:
-    """Definition metadata a partitioned Delta asset declares for the IO manager."""
-    return {PARTITION_COLUMN: partition_column, ALLOW_SCHEMA_CHANGE: allow_schema_change}
+def delta_metadata(partition_column: str | None, allow_schema_change: bool = False) -> dict[str, object]:
+    """Definition metadata a Delta asset declares for the IO manager."""
+    metadata: dict[str, object] = {ALLOW_SCHEMA_CHANGE: allow_schema_change}
+    if partition_column:
+        metadata[PARTITION_COLUMN] = partition_column
+    return metadata
 
 
 class DeltaIOManager(dg.ConfigurableIOManager):

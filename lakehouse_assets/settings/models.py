@@ -56,8 +56,63 @@ class MlflowSettings(StrictModel):
     model_name: str
 
 
+DriftPolicy = Literal["rescue", "fail", "add"]
+
+
+class FileFeedSettings(StrictModel):
+    """A feed of files in the landing zone."""
+
+    drift_policy: DriftPolicy = "rescue"
+
+
+class ApiSettings(StrictModel):
+    """A paginated JSON-over-HTTP source. The bearer token is read from the env var named here, never stored."""
+
+    url: str
+    page_size: int = Field(default=500, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+    max_retries: int = Field(default=5, ge=0)
+    backoff_seconds: float = Field(default=0.5, ge=0)
+    token_env: str | None = None
+
+
+class WeatherSourceSettings(StrictModel):
+    mode: Literal["api", "files"] = "files"
+    api: ApiSettings | None = None
+    drift_policy: DriftPolicy = "rescue"
+
+    @model_validator(mode="after")
+    def _api_mode_has_api(self) -> "WeatherSourceSettings":
+        if self.mode == "api" and self.api is None:
+            raise ValueError("mode 'api' needs an api section (url, page_size, ...)")
+        return self
+
+
+class JdbcTableSettings(StrictModel):
+    """How one table is read: optionally in parallel ranges of a numeric column, optionally incrementally."""
+
+    partition_column: str | None = None
+    lower_bound: int | None = None
+    upper_bound: int | None = None
+    num_partitions: int | None = Field(default=None, gt=0)
+    watermark_column: str | None = None
+
+
+class ReferenceSourceSettings(StrictModel):
+    """The operational database holding airlines, airports and planes, read through Spark JDBC."""
+
+    jdbc_url: str
+    driver: str
+    user_env: str | None = None
+    password_env: str | None = None
+    tables: dict[str, JdbcTableSettings] = Field(default_factory=dict)
+
+
 class SourceSettings(StrictModel):
     landing: str
+    flights: FileFeedSettings = FileFeedSettings()
+    weather: WeatherSourceSettings = WeatherSourceSettings()
+    reference: ReferenceSourceSettings | None = None
 
 
 class PartitionSettings(StrictModel):

@@ -4,22 +4,13 @@ import dagster as dg
 from pyspark.sql import DataFrame
 
 from ...ingestion.flight_files import read_flight_files
-from ...resources.delta_io_manager import delta_metadata
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
-from ..common import OWNERS, SPARK_DELTA, run_window
+from ..common import run_window, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    @dg.asset(
-        key=["bronze", "flights"],
-        group_name="bronze",
-        partitions_def=daily,
-        backfill_policy=dg.BackfillPolicy.single_run(),
-        kinds=SPARK_DELTA,
-        owners=OWNERS,
-        metadata=delta_metadata("flight_date"),
-    )
+    @spark_asset(key=["bronze", "flights"], partitions_def=daily, partition_column="flight_date")
     def bronze_flights(context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone) -> DataFrame:
         """Flights as the airline ops feed delivered them, one CSV per day, with source file and ingestion time."""
         start, end = run_window(context)
