@@ -1,0 +1,194 @@
+"""Source contracts: the JSON Schema files in `lakehouse_assets/schemas/` decide how sources are parsed.
+
+Every source is first read as text, one column per field, then `apply_contract` types it:
+- a value that does not fit its field (type, pattern, range) becomes null in its column and is kept verbatim
+  in `_rescued_data`, so nothing silently becomes null;
+- a row whose key fields (the schema's `required`) are missing or do not fit gets `_contract_violation`, the
+  reason it must be quarantined rather than loaded.
+Changing a schema file changes parsing; no code change is needed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+from typing import Any
+
+from pyspark.sql import Column, DataFrame
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    BooleanType,
+    DataType,
+    DateType,
+    DoubleType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+    TimestampType,
+)
+
+RESCUED = "_rescued_data"
+VIOLATION = "_contract_violation"
+SOURCES = ("flights", "weather", "airlines", "airports", "planes")
+
+
+class ContractError(Exception):
+    """A schema file is not a contract this project can apply."""
+
+
+@dataclass(frozen=True)
+class Contract:
+    name: str
+    properties: Mapping[str, Mapping[str, Any]]
+    required: tuple[str, ...]
+    natural_key: tuple[str, ...]
+    description: str = ""
+    units: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        return list(self.properties)
+
+    def spark_type(self, column: str) -> DataType:
+        return _spark_type(self.name, column, self.properties[column])
+
+    def spark_schema(self) -> StructType:
+        """The typed shape of the source, with descriptions (and units) as column comments."""
+        return StructType(
+            [
+                StructField(
+                    column,
+                    self.spark_type(column),
+                    nullable=column not in self.required,
+                    metadata={"comment": _comment(spec)},
+                )
+                for column, spec in self.properties.items()
+            ]
+        )
+
+    def text_schema(self) -> StructType:
+        """Every field as text: how sources are read before the contract types them."""
+        return StructType([StructField(column, StringType()) for column in self.properties])
+
+
+@cache
+def load_contract(name: str) -> Contract:
+    if name not in SOURCES:
+        raise ContractError(f"no contract for source {name!r}; known: {', '.join(SOURCES)}")
+    path = files("lakehouse_assets") / "schemas" / f"{name}.json"
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ContractError(f"{path}: not valid JSON: {error}") from error
+    properties = document.get("properties")
+    if not isinstance(properties, dict) or not properties:
+        raise ContractError(f"{path}: 'properties' must be a non-empty object")
+    required = tuple(document.get("required", ()))
+    unknown = [column for column in (*required, *document.get("x-natural-key", ())) if column not in properties]
+    if unknown:
+        raise ContractError(f"{path}: required/x-natural-key name unknown properties: {', '.join(unknown)}")
+    contract = Contract(
+        name=name,
+        properties=properties,
+        required=required,
+        natural_key=tuple(document.get("x-natural-key", required)),
+        description=document.get("title", ""),
+        units={column: spec["x-unit"] for column, spec in properties.items() if "x-unit" in spec},
+    )
+    for column in properties:
+        contract.spark_type(column)  # fail at load on a type this project cannot map
+    return contract
+
+
+def _comment(spec: Mapping[str, Any]) -> str:
+    unit = f" [{spec['x-unit']}]" if "x-unit" in spec else ""
+    return f"{spec.get('description', '')}{unit}"
+
+
+def _json_types(spec: Mapping[str, Any]) -> list[str]:
+    kind = spec.get("type", "string")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return [value for value in kinds if value != "null"]
+
+
+def _spark_type(source: str, column: str, spec: Mapping[str, Any]) -> DataType:
+    kinds = _json_types(spec)
+    if len(kinds) != 1:
+        raise ContractError(f"schemas/{source}.json: {column}: exactly one non-null type is supported, got {kinds}")
+    kind, fmt = kinds[0], spec.get("format")
+    if kind == "string" and fmt == "date-time":
+        return TimestampType()
+    if kind == "string" and fmt == "date":
+        return DateType()
+    mapping = {"string": StringType(), "integer": LongType(), "number": DoubleType(), "boolean": BooleanType()}
+    if kind not in mapping:
+        raise ContractError(f"schemas/{source}.json: {column}: unsupported type {kind!r}")
+    return mapping[kind]
+
+
+def _typed(column: str, data_type: DataType) -> Column:
+    text = F.trim(F.col(column))
+    if isinstance(data_type, StringType):
+        return F.col(column)
+    if isinstance(data_type, TimestampType):
+        return F.try_to_timestamp(text)
+    if isinstance(data_type, LongType):
+        # "517.0" is an integer delivered as a float; "517.5" is not an integer.
+        as_double = text.try_cast("double")
+        return F.when(as_double == F.floor(as_double), as_double.try_cast("long"))
+    return text.try_cast(data_type)
+
+
+def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
+    """True where a typed, non-null value meets the schema's constraints."""
+    checks = [F.lit(True)]
+    if "pattern" in spec:
+        checks.append(value.rlike(spec["pattern"]))
+    if "minimum" in spec:
+        checks.append(value >= F.lit(spec["minimum"]))
+    if "maximum" in spec:
+        checks.append(value <= F.lit(spec["maximum"]))
+    if "enum" in spec:
+        checks.append(value.isin(list(spec["enum"])))
+    result = checks[0]
+    for check in checks[1:]:
+        result = result & check
+    return result
+
+
+def apply_contract(raw: DataFrame, contract: Contract, unexpected: Sequence[str] = ()) -> DataFrame:
+    """Type the text columns of `raw` by the contract; keep every other column of `raw` as it is.
+
+    `unexpected` names extra text columns (not in the contract) whose values go to `_rescued_data` and are
+    dropped; that is the `rescue` drift policy. Empty text counts as missing.
+    """
+    typed: dict[str, Column] = {}
+    rescued: list[Column] = []
+    violations: list[Column] = []
+    for column, spec in contract.properties.items():
+        text = F.nullif(F.trim(F.col(column)), F.lit(""))
+        value = _typed(column, contract.spark_type(column))
+        good = value.isNotNull() & _fits(value, spec)
+        typed[column] = F.when(good, value)
+        bad_text = F.when(text.isNotNull() & ~good, F.col(column))
+        if column in contract.required:
+            violations.append(F.when(text.isNull(), F.lit(f"missing key field {column}")))
+            violations.append(
+                F.when(bad_text.isNotNull(), F.concat(F.lit(f"key field {column} does not fit the contract: "), bad_text))
+            )
+        else:
+            rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
+    for column in unexpected:
+        rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(column).alias("k"), F.col(column).alias("v"))))
+    rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else F.array()
+    others = [name for name in raw.columns if name not in contract.properties and name not in unexpected]
+    return raw.select(
+        *[typed[column].cast(contract.spark_type(column)).alias(column) for column in contract.columns],
+        F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries))).alias(RESCUED),
+        F.coalesce(*violations, F.lit(None).cast("string")).alias(VIOLATION),
+        *others,
+    )
