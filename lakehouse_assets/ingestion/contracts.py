@@ -184,11 +184,15 @@ def apply_contract(raw: DataFrame, contract: Contract, unexpected: Sequence[str]
             rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
     for column in unexpected:
         rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(column).alias("k"), F.col(column).alias("v"))))
-    rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else F.array()
+    rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
     others = [name for name in raw.columns if name not in contract.properties and name not in unexpected]
     return raw.select(
         *[typed[column].cast(contract.spark_type(column)).alias(column) for column in contract.columns],
-        F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries))).alias(RESCUED),
+        (  # a contract of key fields only, with no unexpected columns, has nothing to rescue
+            F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries)))
+            if rescued_entries is not None
+            else F.lit(None).cast("string")
+        ).alias(RESCUED),
         F.coalesce(*violations, F.lit(None).cast("string")).alias(VIOLATION),
         *others,
     )
