@@ -102,7 +102,7 @@ def read_source_table(
             "'fail'; nothing was read. Add them to the schema file, or set drift_policy to rescue or add"
         )
 
-    options = {**source.options(), "fetchsize": str(table.fetch_size), "dbtable": _relation(qualified, table, by_name)}
+    options = {"fetchsize": str(table.fetch_size), "dbtable": _relation(qualified, table, by_name)}
     options["customSchema"] = ", ".join(f"`{column}` STRING" for column in columns.fieldNames())
     partitions = 1
     if table.partition_column:
@@ -110,7 +110,7 @@ def read_source_table(
         if bounds is not None:
             partitions = table.num_partitions or 1
             options.update(partitionColumn=PARTITION_KEY, lowerBound=bounds[0], upperBound=bounds[1], numPartitions=str(partitions))
-    frame = _load(spark, options, where)
+    frame = _load(spark, source, options, where)
     if table.watermark_column and watermark_from is not None:
         frame = frame.where(F.col(WATERMARK) >= F.lit(watermark_from))  # pushed down into the database's WHERE
 
@@ -143,14 +143,14 @@ def _probe(spark: SparkSession, source: JdbcSource, qualified: str, where: str) 
     try:
         return spark.read.format("jdbc").options(**source.options(), dbtable=qualified).load().schema
     except PySparkException as error:
-        raise SourceTableError(f"cannot read {where}: {_first_line(error)}") from None
+        raise SourceTableError(f"cannot read {where}: {_reason(error, source)}") from None
 
 
-def _load(spark: SparkSession, options: dict[str, str], where: str) -> DataFrame:
+def _load(spark: SparkSession, source: JdbcSource, options: dict[str, str], where: str) -> DataFrame:
     try:
-        return spark.read.format("jdbc").options(**options).load()
+        return spark.read.format("jdbc").options(**source.options(), **options).load()
     except PySparkException as error:
-        raise SourceTableError(f"cannot read {where}: {_first_line(error)}") from None
+        raise SourceTableError(f"cannot read {where}: {_reason(error, source)}") from None
 
 
 def _bounds(
@@ -161,7 +161,7 @@ def _bounds(
         return str(table.lower_bound), str(table.upper_bound)
     column = by_name[table.partition_column.lower()]
     query = f"(SELECT MIN({column}) AS lo, MAX({column}) AS hi FROM {qualified}) b"
-    row = _load(spark, {**source.options(), "dbtable": query}, where).first()
+    row = _load(spark, source, {"dbtable": query}, where).first()
     if row is None or row.lo is None:
         return None
     low, high = row.lo, row.hi
@@ -178,6 +178,13 @@ def _bounds(
     )
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+def _reason(error: Exception, source: JdbcSource) -> str:
+    """Spark's one-line summary plus the root cause from the driver (e.g. 'password authentication failed')."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    head = lines[0] if lines else type(error).__name__
+    root, cause = error, getattr(error, "_cause", None)  # PySpark keeps the JVM cause chain here
+    while cause is not None:
+        root, cause = cause, getattr(cause, "_cause", None)
+    detail = (getattr(root, "_desc", None) or "").strip().splitlines()[:1] if root is not error else []
+    text = f"{head} (cause: {detail[0]})" if detail else head
+    return text.replace(source.password, "***") if source.password else text
