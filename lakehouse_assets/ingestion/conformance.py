@@ -49,7 +49,8 @@ def flag_duplicate_keys(typed: DataFrame, keys: Sequence[str]) -> DataFrame:
     clean = F.col(VIOLATION).isNull()
     copies = F.sum(clean.cast("int")).over(Window.partitionBy(*keys))
     shown = F.concat_ws(", ", *[F.concat(F.lit(f"{key}="), F.col(key).cast("string")) for key in keys])
-    reason = F.when(clean & (copies > 1), F.concat(F.lit("duplicate key "), shown, F.lit(" delivered "), copies.cast("string"), F.lit(" times")))
+    times = F.concat(F.lit(" delivered "), copies.cast("string"), F.lit(" times"))
+    reason = F.when(clean & (copies > 1), F.concat(F.lit("duplicate key "), shown, times))
     return add_violation(typed, reason)
 
 

@@ -34,7 +34,7 @@ def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy
     contract = load_contract("weather")
     unexpected = _unexpected_fields(pages, contract.columns)
     if unexpected and drift_policy == "fail":
-        field, where = next(iter(unexpected.items()))
+        where = next(iter(unexpected.values()))
         raise PayloadError(
             f"{where}: field(s) {', '.join(unexpected)} not in schemas/weather.json and the drift policy is 'fail'; "
             f"nothing was written. Add them to the schema file, or set sources.weather.drift_policy to rescue or add"
@@ -53,17 +53,16 @@ def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy
         ]
     )
     rows = [
-        (page.day, *_texts(observation, text_columns), _json(observation), _shape_problem(observation), page.source, page.page, index)
+        (page.day, *_texts(item, text_columns), _json(item), _shape_problem(item), page.source, page.page, index)
         for page in pages
-        for index, observation in enumerate(page.observations)
+        for index, item in enumerate(page.observations)
     ]
     raw = spark.createDataFrame(rows, schema).withColumn(INGESTED_AT, F.current_timestamp())
     typed = apply_contract(raw, contract, unexpected=extra if drift_policy == "rescue" else ())
     own_day = F.try_to_date(F.format_string("%04d-%02d-%02d", F.col("year"), F.col("month"), F.col("day")), "yyyy-MM-dd")
-    date_problem = (
-        F.when(own_day.isNull(), F.format_string("year/month/day %s-%s-%s is not a calendar date", "year", "month", "day"))
-        .when(own_day != F.col(OBSERVATION_DATE), F.concat(F.lit("observation for "), own_day.cast("string"), F.lit(" delivered for "), F.col(OBSERVATION_DATE).cast("string")))
-    )
+    not_a_date = F.format_string("year/month/day %s-%s-%s is not a calendar date", "year", "month", "day")
+    other_day = F.format_string("observation for %s delivered for %s", own_day.cast("string"), F.col(OBSERVATION_DATE).cast("string"))
+    date_problem = F.when(own_day.isNull(), not_a_date).when(own_day != F.col(OBSERVATION_DATE), other_day)
     reason = F.coalesce(F.col(_NOT_OBJECT), F.col(VIOLATION), date_problem)
     return typed.withColumn(VIOLATION, reason).drop(_NOT_OBJECT)
 

@@ -51,7 +51,8 @@ def make_server(
             if url.path != PATH:
                 return self._send(HTTPStatus.NOT_FOUND, {"error": f"no resource {url.path}; try {PATH}?date=YYYY-MM-DD"})
             if token is not None and not self._authorised():
-                return self._send(HTTPStatus.UNAUTHORIZED, {"error": "missing or invalid bearer token"}, {"WWW-Authenticate": "Bearer"})
+                refusal = {"error": "missing or invalid bearer token"}
+                return self._send(HTTPStatus.UNAUTHORIZED, refusal, {"WWW-Authenticate": "Bearer"})
             query = {key: values[-1] for key, values in parse_qs(url.query).items()}
             try:
                 day = date.fromisoformat(query["date"])
@@ -67,7 +68,8 @@ def make_server(
             if page > pages:
                 return self._send(HTTPStatus.NOT_FOUND, {"error": f"page {page} is past the last page {pages}"})
             more = page < pages
-            next_page = f"{PATH}?{urlencode({'date': day.isoformat(), 'page': page + 1, 'page_size': size})}" if more else None
+            following = urlencode({"date": day.isoformat(), "page": page + 1, "page_size": size})
+            next_page = f"{PATH}?{following}" if more else None
             body = {
                 "date": day.isoformat(),
                 "observations": rows[(page - 1) * size : page * size],

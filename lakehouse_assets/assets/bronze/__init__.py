@@ -6,4 +6,5 @@ from . import airlines, airports, flights, planes, weather
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [*flights.build(daily), *weather.build(daily), *airlines.build(daily), *airports.build(daily), *planes.build(daily)]
+    modules = (flights, weather, airlines, airports, planes)
+    return [asset for module in modules for asset in module.build(daily)]

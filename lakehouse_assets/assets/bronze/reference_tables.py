@@ -48,16 +48,18 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
             f"{table}: {'incremental from ' + str(load.watermark_from) if load.incremental else 'full'} load, "
             f"{load.tally.read} rows read in {load.partitions} JDBC partition(s)"
         )
+        # A full load may change the schema (new drift columns, or a watermark column configured since the last
+        # load); an incremental one is upserted on the key (the quarantine on the raw row's hash).
         allow = bool(load.added_columns) or (settings.watermark_column is not None and not load.incremental)
-        control = {ALLOW_SCHEMA_CHANGE: allow} if allow else {}
-        merge = lambda keys: {MERGE_KEYS: ",".join(keys)} if load.incremental else {}  # noqa: E731
-        yield dg.Output(
-            load.loaded, output_name=output_name(key), metadata={**_summary(load, reference_db), **control, **merge(load.natural_key)}
-        )
+        control = {ALLOW_SCHEMA_CHANGE: True} if allow else {}
+        table_keys = {MERGE_KEYS: ",".join(load.natural_key)} if load.incremental else {}
+        quarantine_keys = {MERGE_KEYS: "_raw_sha256"} if load.incremental else {}
+        summary = _summary(load, reference_db)
+        yield dg.Output(load.loaded, output_name=output_name(key), metadata={**summary, **control, **table_keys})
         yield dg.Output(
             load.quarantined,
             output_name=output_name(quarantine_key),
-            metadata={"rows_quarantined": load.tally.quarantined, **control, **merge(["_raw_sha256"])},
+            metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
         )
         yield _conservation(session, load, *refs)
 
@@ -86,11 +88,20 @@ def _summary(load: ReferenceLoad, reference_db: ReferenceDatabase) -> dict[str, 
 def _conservation(spark: SparkSession, load: ReferenceLoad, table: TableRef, quarantine: TableRef) -> dg.AssetCheckResult:
     """Compare what was read with the rows of this load (same `_ingested_at`) now committed in both tables."""
     stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
-    committed = Tally(read=load.tally.read, loaded=_rows_of(spark, table, stamp), quarantined=_rows_of(spark, quarantine, stamp), rescued=load.tally.rescued)
+    committed = Tally(
+        read=load.tally.read,
+        loaded=_rows_of(spark, table, stamp),
+        quarantined=_rows_of(spark, quarantine, stamp),
+        rescued=load.tally.rescued,
+    )
     return dg.AssetCheckResult(
         check_name=ROWS_CONSERVED,
         passed=committed.conserved and committed.loaded == load.tally.loaded,
-        metadata={"rows_read": committed.read, "rows_committed": committed.loaded, "rows_quarantined_committed": committed.quarantined},
+        metadata={
+            "rows_read": committed.read,
+            "rows_committed": committed.loaded,
+            "rows_quarantined_committed": committed.quarantined,
+        },
     )
 
 

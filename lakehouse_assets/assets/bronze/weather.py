@@ -58,7 +58,10 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
         yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
         read = sum(counts.read for counts in per_day.values())
-        committed = [filter_dates(read_table(spark.session, warehouse.locate(*key)), OBSERVATION_DATE, start, end).count() for key in (KEY, QUARANTINE_KEY)]
+        committed = [
+            filter_dates(read_table(spark.session, warehouse.locate(*key)), OBSERVATION_DATE, start, end).count()
+            for key in (KEY, QUARANTINE_KEY)
+        ]
         yield dg.AssetCheckResult(
             check_name=ROWS_CONSERVED,
             passed=read == sum(committed),
