@@ -140,6 +140,10 @@ def _typed(column: str, data_type: DataType) -> Column:
         # "517.0" is an integer delivered as a float; "517.5" is not an integer.
         as_double = text.try_cast("double")
         return F.when(as_double == F.floor(as_double), as_double.try_cast("long"))
+    if isinstance(data_type, DoubleType):
+        # JSON numbers are finite: "NaN", "Infinity" and digits that overflow to infinity do not fit.
+        as_double = text.try_cast("double")
+        return F.when(~F.isnan(as_double) & (F.abs(as_double) != F.lit(float("inf"))), as_double)
     return text.try_cast(data_type)
 
 

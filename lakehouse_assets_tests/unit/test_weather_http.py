@@ -144,3 +144,26 @@ def test_pagination_that_loops_is_an_error() -> None:
         with pytest.raises(HttpSourceError, match="pagination does not end"):
             fetch(url)
     assert len(seen) == 2  # the first page, then page 2 once: its link to itself is caught
+
+
+def test_the_cli_serves_the_api_on_loopback_with_a_token_from_the_environment(lakehouse_home) -> None:
+    import os
+    import re
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SERVE_TEST_TOKEN": "cli-token"}
+    command = [sys.executable, "-m", "lakehouse_assets.cli", "serve-weather-api", "--port", "0", "--token-env", "SERVE_TEST_TOKEN"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        banner = process.stdout.readline()
+        match = re.search(r"on (http://127\.0\.0\.1:\d+)/v1/weather", banner)
+        assert match, banner
+        assert "bearer token from $SERVE_TEST_TOKEN required" in banner and "cli-token" not in banner
+        with pytest.raises(HttpSourceError, match="HTTP 401"):
+            fetch(match.group(1))
+        result = fetch(match.group(1), client(token="cli-token"), page_size=30)
+        assert sum(len(page.observations) for page in result.pages) == expected_rows(DAY)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

@@ -72,3 +72,15 @@ def test_unknown_fields_follow_the_drift_policy(spark, policy) -> None:
     else:
         assert row.snow_depth == "2.5" and row[RESCUED] is None
     assert typed.where(f"{VIOLATION} is not null").count() == 0
+
+
+def test_hostile_values_are_kept_verbatim_not_lost(spark) -> None:
+    nested = json.loads("[" * 500 + "]" * 500)
+    huge = "9" * 2_000_000
+    typed = weather_rows(spark, [page(observation(temp=nested), observation(hour=6, origin="E\x00R"), observation(hour=7, dewp=huge))])
+    counts = tally(typed)
+    assert (counts.read, counts.loaded, counts.quarantined) == (3, 2, 1)
+    rescued = {row.hour: json.loads(row[RESCUED]) for row in loaded_rows(typed).collect()}
+    assert rescued[5] == {"temp": json.dumps(nested)} and rescued[7] == {"dewp": huge}
+    (bad,) = quarantined_rows(typed, PROVENANCE).collect()
+    assert bad._quarantine_reason == "key field origin does not fit the contract: E\x00R"
