@@ -37,6 +37,7 @@ class Fetched:
     url: str
     body: bytes
     attempts: int
+    last_modified: datetime | None = None
 
 
 @dataclass
@@ -58,7 +59,8 @@ class HttpPageClient:
                 response = self.session.get(url, params=params, headers=headers, timeout=self.timeout_seconds)
                 shown = response.url
                 if response.status_code == 200:
-                    return Fetched(url=shown, body=response.content, attempts=attempt + 1)
+                    modified = _http_date(response.headers.get("Last-Modified"))
+                    return Fetched(url=shown, body=response.content, attempts=attempt + 1, last_modified=modified)
                 if response.status_code not in RETRIED_STATUS:
                     raise HttpSourceError(self._refusal(shown, response))
                 problem = f"HTTP {response.status_code} {response.reason}"
@@ -96,11 +98,15 @@ def _retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    when = _http_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _http_date(value: str | None) -> datetime | None:
     try:
-        when = parsedate_to_datetime(value)
+        return parsedate_to_datetime(value) if value else None
     except (TypeError, ValueError):
         return None
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
 
 
 def _with_params(url: str, params: dict[str, str] | None) -> str:

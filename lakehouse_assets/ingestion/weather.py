@@ -13,7 +13,7 @@ from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType
+from pyspark.sql.types import DateType, LongType, StringType, StructField, StructType, TimestampType
 
 from ..settings.models import DriftPolicy
 from .conformance import RAW
@@ -21,12 +21,13 @@ from .contracts import VIOLATION, apply_contract, load_contract
 from .weather_payload import PayloadError, WeatherPage
 
 OBSERVATION_DATE = "observation_date"
-SOURCE = "_source"
+SOURCE = "_source_file"  # the page URL (api) or the landing file
+MODIFIED = "_source_modified_at"  # the page's Last-Modified, or the file's modification time
 PAGE = "_page"
 RECORD = "_record"
 INGESTED_AT = "_ingested_at"
 _NOT_OBJECT = "_not_an_object"
-PROVENANCE = [OBSERVATION_DATE, SOURCE, PAGE, RECORD, INGESTED_AT]
+PROVENANCE = [OBSERVATION_DATE, SOURCE, MODIFIED, PAGE, RECORD, INGESTED_AT]
 
 
 def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy: DriftPolicy = "rescue") -> DataFrame:
@@ -48,12 +49,13 @@ def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy
             StructField(RAW, StringType()),
             StructField(_NOT_OBJECT, StringType()),
             StructField(SOURCE, StringType()),
+            StructField(MODIFIED, TimestampType()),
             StructField(PAGE, LongType()),
             StructField(RECORD, LongType()),
         ]
     )
     rows = [
-        (page.day, *_texts(item, text_columns), _json(item), _shape_problem(item), page.source, page.page, index)
+        (page.day, *_texts(item, text_columns), _json(item), _shape_problem(item), page.source, page.modified, page.page, index)
         for page in pages
         for index, item in enumerate(page.observations)
     ]

@@ -26,7 +26,7 @@ def fetch_weather_day(client: HttpPageClient, url: str, day: date, page_size: in
     seen: set[str] = set()
     while True:
         attempts += fetched.attempts
-        page = parse_weather_page(fetched.body, fetched.url, day, page=len(pages) + 1)
+        page = parse_weather_page(fetched.body, fetched.url, day, page=len(pages) + 1, modified=fetched.last_modified)
         pages.append(page)
         if not page.next_page:
             return DayFetch(pages=pages, requests=attempts)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 SNIPPET = 120
@@ -29,9 +29,12 @@ class WeatherPage:
     next_page: str | None
     source: str
     page: int = 1
+    modified: datetime | None = None  # when the source says the payload last changed, if it says
 
 
-def parse_weather_page(body: bytes, source: str, expected_day: date, page: int = 1) -> WeatherPage:
+def parse_weather_page(
+    body: bytes, source: str, expected_day: date, page: int = 1, modified: datetime | None = None
+) -> WeatherPage:
     where = f"{source} (page {page})" if page > 1 else source
     try:
         text = body.decode("utf-8-sig")
@@ -63,7 +66,7 @@ def parse_weather_page(body: bytes, source: str, expected_day: date, page: int =
     next_page = document.get("next_page")
     if next_page is not None and not (isinstance(next_page, str) and next_page.strip()):
         raise PayloadError(f"{where}: 'next_page' must be a URL or null, got {next_page!r}")
-    return WeatherPage(day=day, observations=observations, next_page=next_page, source=source, page=page)
+    return WeatherPage(day=day, observations=observations, next_page=next_page, source=source, page=page, modified=modified)
 
 
 def _snippet(body: bytes) -> str:
@@ -71,9 +74,9 @@ def _snippet(body: bytes) -> str:
     return repr(shown) + (" …" if len(body) > SNIPPET else "")
 
 
-def read_weather_file(path: str, day: date) -> WeatherPage:
+def read_weather_file(path: str, day: date, modified: datetime | None = None) -> WeatherPage:
     """A landing-zone weather file: the same payload, one page."""
     import fsspec
 
     with fsspec.open(path, "rb") as handle:
-        return parse_weather_page(handle.read(), path, day)
+        return parse_weather_page(handle.read(), path, day, modified=modified)

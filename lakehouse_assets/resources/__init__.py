@@ -18,8 +18,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
-        "warehouse": Warehouse(root=environment.storage.warehouse, catalog=environment.storage.catalog),
         "landing": LandingZone(root=sources.landing),
+        "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
         "weather": WeatherSource.from_settings(sources.weather),

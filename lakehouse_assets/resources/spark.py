@@ -22,6 +22,8 @@ LOCAL_DEFAULT_CONF = {
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.log.level": "WARN",
+    # Arrow moves data between Spark and pandas (training sets, scoring) column-wise instead of row by row.
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 
 

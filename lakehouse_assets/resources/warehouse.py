@@ -1,14 +1,34 @@
-"""Where the layer tables live, for assets that consult their own table (an incremental load's high-water mark)."""
+"""The lakehouse's Delta tables for code that reads them outside the IO manager: checks, sensors, reports."""
+
+from collections.abc import Sequence
+from datetime import date
 
 import dagster as dg
-from pydantic import Field
+from pyspark.sql import DataFrame
 
-from ..tables import TableLocator, TableRef
+from ..tables import TableLocator, TableRef, filter_dates, read_table, table_exists
+from .spark import SparkResource
 
 
 class Warehouse(dg.ConfigurableResource):
-    root: str = Field(description="Root folder or URI of Delta tables stored by path.")
-    catalog: str | None = Field(default=None, description="Catalog name; tables become catalog.<layer>.<table>.")
+    spark: SparkResource
+    root: str
+    catalog: str | None = None
 
-    def locate(self, layer: str, table: str) -> TableRef:
-        return TableLocator(self.root, self.catalog).locate(layer, table)
+    def ref(self, key: dg.AssetKey | Sequence[str]) -> TableRef:
+        path = key.path if isinstance(key, dg.AssetKey) else list(key)
+        return TableLocator(self.root, self.catalog).locate(*path)
+
+    def exists(self, key: dg.AssetKey | Sequence[str]) -> bool:
+        return table_exists(self.spark.session, self.ref(key))
+
+    def read(
+        self, key: dg.AssetKey | Sequence[str], window: tuple[date, date] | None = None, column: str | None = None
+    ) -> DataFrame:
+        """The table, or only the days [start, end) of its date `column` when a window is given."""
+        frame = read_table(self.spark.session, self.ref(key))
+        if window is None:
+            return frame
+        if column is None:
+            raise ValueError("reading a window needs the table's date column")
+        return filter_dates(frame, column, *window)

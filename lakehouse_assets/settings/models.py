@@ -243,12 +243,22 @@ class PartitionSettings(StrictModel):
         return self.end + timedelta(days=1)
 
 
+class QualitySettings(StrictModel):
+    """Thresholds of the non-blocking data-quality checks."""
+
+    max_null_rate: float = Field(default=0.05, ge=0, le=1)
+    volume_tolerance: float = Field(default=0.5, gt=0, description="Allowed relative deviation from the recent median.")
+    volume_lookback_days: int = Field(default=7, gt=0)
+    freshness_max_lag_days: int = Field(default=1, ge=0)
+
+
 class EnvSettings(StrictModel):
     storage: StorageSettings
     spark: SparkSettings
     mlflow: MlflowSettings
     sources: SourceSettings
     partitions: PartitionSettings
+    quality: QualitySettings = QualitySettings()
 
 
 class ScheduleSettings(StrictModel):

@@ -28,7 +28,7 @@ def test_good_observations_are_typed_and_dated_by_the_day_asked_for(spark) -> No
         (DAY, 5, 39.02, None),
         (DAY, 6, 39.02, None),
     ]
-    assert [row._record for row in rows] == [0, 1] and rows[0]._source == "http://api/v1/weather"
+    assert [row._record for row in rows] == [0, 1] and rows[0]._source_file == "http://api/v1/weather"
 
 
 def test_bad_observations_are_quarantined_with_a_reason_and_nothing_is_lost(spark) -> None:

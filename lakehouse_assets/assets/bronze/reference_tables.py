@@ -1,7 +1,7 @@
 """bronze/<table> and bronze/<table>_quarantine for each reference table of the operational database (JDBC)."""
 
 import dagster as dg
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from ...ingestion.conformance import Tally
@@ -38,8 +38,10 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
     def ingest(context: dg.AssetExecutionContext, spark: SparkResource, reference_db: ReferenceDatabase, warehouse: Warehouse):
         session = spark.session
         settings = reference_db.table(table)
-        refs = warehouse.locate(*key), warehouse.locate(*quarantine_key)
-        since = high_watermark(*(_existing(session, ref) for ref in refs)) if settings.watermark_column else None
+        if settings.watermark_column:
+            since = high_watermark(*(warehouse.read(k) if warehouse.exists(k) else None for k in (key, quarantine_key)))
+        else:
+            since = None
         try:
             load = load_reference_table(session, reference_db.source(), table, settings, reference_db.drift_policy, since)
         except SourceTableError as error:
@@ -61,13 +63,9 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
             output_name=output_name(quarantine_key),
             metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
         )
-        yield _conservation(session, load, *refs)
+        yield _conservation(session, load, warehouse.ref(key), warehouse.ref(quarantine_key))
 
     return ingest
-
-
-def _existing(spark: SparkSession, ref: TableRef) -> DataFrame | None:
-    return read_table(spark, ref) if table_exists(spark, ref) else None
 
 
 def _summary(load: ReferenceLoad, reference_db: ReferenceDatabase) -> dict[str, object]:

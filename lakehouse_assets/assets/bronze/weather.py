@@ -3,7 +3,6 @@
 from datetime import date
 
 import dagster as dg
-from pyspark.sql import functions as F
 
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
 from ...ingestion.http_pages import HttpSourceError
@@ -15,7 +14,6 @@ from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
 from ...resources.weather_source import WeatherSource
-from ...tables import filter_dates, read_table
 from ..common import delta_outs, output_name, run_window
 
 ROWS_CONSERVED = "rows_conserved"
@@ -58,10 +56,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
         yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
         read = sum(counts.read for counts in per_day.values())
-        committed = [
-            filter_dates(read_table(spark.session, warehouse.locate(*key)), OBSERVATION_DATE, start, end).count()
-            for key in (KEY, QUARANTINE_KEY)
-        ]
+        committed = [warehouse.read(key, (start, end), OBSERVATION_DATE).count() for key in (KEY, QUARANTINE_KEY)]
         yield dg.AssetCheckResult(
             check_name=ROWS_CONSERVED,
             passed=read == sum(committed),
@@ -88,4 +83,4 @@ def _fetch(context, weather: WeatherSource, landing: LandingZone, start: date, e
         raise PayloadError(f"no weather file landed for {len(missing)} day(s): {shown} under {landing.root}/weather/")
     files = landing.files("weather", start, end)
     context.log.info(f"reading {len(files)} weather file(s) for {start}..{end}")
-    return [read_weather_file(landed.path, landed.day) for landed in files], 0
+    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in files], 0

@@ -1,0 +1,251 @@
+"""Point-in-time features for next-day arrival-delay risk: one row per scheduled flight of day D.
+
+What a flight of day D may use:
+- its schedule (known in advance): carrier, route, times, distance, the day's scheduled traffic, the plane's
+  scheduled legs that day, the plane's static facts;
+- outcomes that were known by the end of day D-1: a flight's outcome counts from the local (New York) date
+  it arrived, or its own date if it was cancelled, or the next day when the arrival instant is unknown;
+- the weather observed at the origin on day D, as a stand-in for the forecast that would be used in
+  production (documented as such; it is the only day-D observation used).
+Never post-departure facts of day D. `label_delayed` (arr_delay > 15 min; null when the flight never arrived)
+is the training target, not a feature.
+"""
+
+from __future__ import annotations
+
+import operator
+from datetime import date
+from functools import reduce
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql import functions as F
+
+from .gold import DELAY_THRESHOLD_MINUTES
+
+LONGEST_WINDOW_DAYS = 28
+# Outcomes of a day can become known up to two days later (long delays past midnight), so history reads
+# this many days before the first target day.
+HISTORY_DAYS = LONGEST_WINDOW_DAYS + 2
+OPERATIONS_TIMEZONE = "America/New_York"
+SMOOTHING_FLIGHTS = 20  # pseudo-flights at the network-wide rate, so a rate over few flights stays sane
+
+KEY_COLUMNS = ("flight_date", "carrier", "flight", "origin", "sched_dep_time")
+CONTEXT_COLUMNS = ("tailnum", "dest")
+CATEGORICAL_FEATURES = ("carrier", "origin")
+LABEL = "label_delayed"
+
+# (feature name, grouping columns, window in days)
+_RATE_WINDOWS = (
+    ("network_delay_rate_1d", (), 1),
+    ("carrier_delay_rate_7d", ("carrier",), 7),
+    ("carrier_delay_rate_28d", ("carrier",), 28),
+    ("origin_delay_rate_1d", ("origin",), 1),
+    ("origin_delay_rate_7d", ("origin",), 7),
+    ("route_delay_rate_28d", ("origin", "dest"), 28),
+    ("plane_delay_rate_28d", ("tailnum",), 28),
+    ("carrier_origin_delay_rate_28d", ("carrier", "origin"), 28),
+    ("origin_hour_delay_rate_28d", ("origin", "sched_dep_hour"), 28),
+    ("carrier_hour_delay_rate_28d", ("carrier", "sched_dep_hour"), 28),
+)
+# Network-wide totals per window length: the prior each rate is smoothed towards.
+_PRIOR_WINDOWS = tuple((f"network_{days}d", (), days) for days in sorted({days for _, _, days in _RATE_WINDOWS}))
+_ALL_WINDOWS = (*_RATE_WINDOWS, *_PRIOR_WINDOWS)
+_WEATHER_AT_HOUR = (
+    "temp_f", "dewpoint_f", "humidity_pct", "wind_speed_mph", "wind_gust_mph", "precip_in", "pressure_mb",
+    "visibility_mi",
+)  # fmt: skip
+_SCHEDULE_FEATURES = (
+    "sched_dep_hour", "sched_dep_minute_of_day", "day_of_week", "month", "distance", "sched_block_minutes",
+    "origin_flights_in_hour", "origin_flights_in_day", "carrier_flights_in_day", "tail_leg_of_day",
+    "tail_legs_in_day",
+)  # fmt: skip
+_PLANE_FEATURES = ("plane_age_years", "plane_seats", "plane_engines")
+_WEATHER_FEATURES = (
+    *[f"wx_{name}" for name in _WEATHER_AT_HOUR],
+    "wx_day_precip_in", "wx_day_min_visibility_mi", "wx_day_max_wind_speed_mph", "wx_precip_before_departure_in",
+)  # fmt: skip
+NUMERIC_FEATURES = (
+    *_SCHEDULE_FEATURES,
+    *_PLANE_FEATURES,
+    *[name for name, _, _ in _RATE_WINDOWS],
+    "plane_flights_28d",
+    "route_flights_28d",
+    *_WEATHER_FEATURES,
+)
+FEATURE_COLUMNS = (*CATEGORICAL_FEATURES, *NUMERIC_FEATURES)
+assert set(CATEGORICAL_FEATURES) <= set(KEY_COLUMNS), "categorical features are carried as key columns"
+ALLOWED_COLUMNS = tuple(dict.fromkeys((*KEY_COLUMNS, *CONTEXT_COLUMNS, *FEATURE_COLUMNS, LABEL)))
+# Facts only known after departure; none may appear in the feature table.
+LEAKAGE_COLUMNS = (
+    "dep_time", "dep_delay", "arr_time", "arr_delay", "air_time", "dep_utc", "arr_utc", "cancelled", "diverted",
+)  # fmt: skip
+
+
+def outcome_known_date(flights: DataFrame) -> Column:
+    arrived_local = F.to_date(F.from_utc_timestamp(F.col("arr_utc"), OPERATIONS_TIMEZONE))
+    return (
+        F.when(F.col("cancelled"), F.col("flight_date"))
+        .when(F.col("arr_utc").isNotNull(), F.greatest(arrived_local, F.col("flight_date")))
+        .otherwise(F.date_add(F.col("flight_date"), 1))
+    )
+
+
+def _outcomes(flights: DataFrame) -> DataFrame:
+    arrived = F.col("arr_delay").isNotNull()
+    return flights.select(
+        "carrier", "origin", "dest", "tailnum", "sched_dep_hour",
+        outcome_known_date(flights).alias("_day"),
+        arrived.cast("int").alias("_n"),
+        (arrived & (F.col("arr_delay") > DELAY_THRESHOLD_MINUTES)).cast("int").alias("_d"),
+    )  # fmt: skip
+
+
+def _key_of(keys: tuple[str, ...]) -> Column:
+    """The grouping's key as text; null when a part is unknown (e.g. no tail number), so it joins nothing."""
+    if not keys:
+        return F.lit("*")
+    any_missing = reduce(operator.or_, [F.col(c).isNull() for c in keys])
+    return F.when(~any_missing, F.concat_ws("|", *[F.col(c).cast("string") for c in keys]))
+
+
+def _fan_out() -> Column:
+    """One row per rate window: (grouping name, window days, key)."""
+    return F.explode(
+        F.array(
+            *[
+                F.struct(F.lit(name).alias("_grouping"), F.lit(days).alias("_days"), _key_of(keys).alias("_key"))
+                for name, keys, days in _ALL_WINDOWS
+            ]
+        )
+    )
+
+
+def _rates(outcomes: DataFrame, targets: DataFrame) -> DataFrame:
+    """Per target flight: every smoothed delay rate over outcomes known in [D - days, D - 1].
+
+    All windows are computed together: each outcome and each target is fanned out to one row per
+    (grouping, key), daily totals are summed over a trailing range per grouping, and the results pivot
+    back to one column per rate. A handful of shuffles, whatever the number of rates.
+    """
+    daily = (
+        outcomes.select(_fan_out().alias("_g"), "_day", "_d", "_n")
+        .select("_g.*", "_day", "_d", "_n")
+        .where(F.col("_key").isNotNull())
+        .groupBy("_grouping", "_days", "_key", "_day")
+        .agg(F.sum("_d").alias("_d"), F.sum("_n").alias("_n"))
+        .withColumn("_target", F.lit(False))
+    )
+    fanned_targets = targets.select(*KEY_COLUMNS, _fan_out().alias("_g")).select(
+        *KEY_COLUMNS, "_g.*"
+    )
+    points = (
+        fanned_targets.where(F.col("_key").isNotNull())
+        .select("_grouping", "_days", "_key", F.col("flight_date").alias("_day"))
+        .distinct()
+        .withColumns({"_d": F.lit(0).cast("bigint"), "_n": F.lit(0).cast("bigint"), "_target": F.lit(True)})
+    )
+    ordered = Window.partitionBy("_grouping", "_key").orderBy(F.unix_date("_day"))
+    trailing = {days: ordered.rangeBetween(-days, -1) for days in sorted({d for _, _, d in _ALL_WINDOWS})}
+
+    def over_window(column: str) -> Column:
+        total = F.lit(None)
+        for days, frame in trailing.items():
+            total = F.when(F.col("_days") == days, F.sum(column).over(frame)).otherwise(total)
+        return F.coalesce(total, F.lit(0))
+
+    totals = (
+        daily.unionByName(points)
+        .withColumns({"_wd": over_window("_d"), "_wn": over_window("_n")})
+        .where("_target")
+        .groupBy("_grouping", "_key", "_day")
+        .agg(F.max("_wd").alias("_wd"), F.max("_wn").alias("_wn"))
+    )
+    names = [name for name, _, _ in _ALL_WINDOWS]
+    per_flight = (
+        fanned_targets.join(
+            totals.withColumnRenamed("_day", "flight_date"), ["_grouping", "_key", "flight_date"], "left"
+        )
+        .groupBy(*KEY_COLUMNS)
+        .pivot("_grouping", names)
+        .agg(F.first("_wd").alias("d"), F.first("_wn").alias("n"))
+    )
+    rates = {}
+    for name, _, days in _RATE_WINDOWS:
+        prior = F.col(f"network_{days}d_d") / F.greatest(F.col(f"network_{days}d_n"), F.lit(1))
+        rates[name] = (F.coalesce(F.col(f"{name}_d"), F.lit(0)) + SMOOTHING_FLIGHTS * F.coalesce(prior, F.lit(0.0))) / (
+            F.coalesce(F.col(f"{name}_n"), F.lit(0)) + SMOOTHING_FLIGHTS
+        )
+    rates["plane_flights_28d"] = F.coalesce(F.col("plane_delay_rate_28d_n"), F.lit(0))
+    rates["route_flights_28d"] = F.coalesce(F.col("route_delay_rate_28d_n"), F.lit(0))
+    return targets.join(per_flight.select(*KEY_COLUMNS, *[v.alias(k) for k, v in rates.items()]), list(KEY_COLUMNS), "left")
+
+
+def _schedule(targets: DataFrame, planes: DataFrame) -> DataFrame:
+    in_day = Window.partitionBy("flight_date", "origin")
+    in_hour = Window.partitionBy("flight_date", "origin", "sched_dep_hour")
+    by_carrier = Window.partitionBy("flight_date", "carrier")
+    tail_day = Window.partitionBy("flight_date", "tailnum")
+    tail_order = tail_day.orderBy("sched_dep_utc", "carrier", "flight")
+    has_tail = F.col("tailnum").isNotNull()
+    plane = planes.select("tailnum", "year_built", F.col("seats").alias("plane_seats"), F.col("engines").alias("plane_engines"))
+    return (
+        targets.withColumns(
+            {
+                "sched_dep_minute_of_day": F.col("sched_dep_hour") * 60 + F.col("sched_dep_time") % 100,
+                "day_of_week": F.dayofweek("flight_date"),
+                "month": F.month("flight_date"),
+                "sched_block_minutes": (F.unix_seconds("sched_arr_utc") - F.unix_seconds("sched_dep_utc")) / 60,
+                "origin_flights_in_hour": F.count("*").over(in_hour),
+                "origin_flights_in_day": F.count("*").over(in_day),
+                "carrier_flights_in_day": F.count("*").over(by_carrier),
+                "tail_leg_of_day": F.when(has_tail, F.row_number().over(tail_order)),
+                "tail_legs_in_day": F.when(has_tail, F.count("*").over(tail_day)),
+            }
+        )
+        .join(plane, "tailnum", "left")
+        .withColumn("plane_age_years", F.year("flight_date") - F.col("year_built"))
+    )
+
+
+def _weather(targets: DataFrame, weather: DataFrame) -> DataFrame:
+    at_hour = weather.select(
+        "origin", F.col("observed_hour_utc").alias("_hour"), *[F.col(c).alias(f"wx_{c}") for c in _WEATHER_AT_HOUR]
+    )
+    day = weather.groupBy("origin", F.col("observation_date").alias("flight_date")).agg(
+        F.sum("precip_in").alias("wx_day_precip_in"),
+        F.min("visibility_mi").alias("wx_day_min_visibility_mi"),
+        F.max("wind_speed_mph").alias("wx_day_max_wind_speed_mph"),
+    )
+    slots = targets.select("flight_date", "origin", "sched_dep_hour").distinct()
+    before = (
+        slots.join(weather.select("origin", F.col("observation_date").alias("flight_date"), "local_hour", "precip_in"), ["flight_date", "origin"])
+        .where(F.col("local_hour") < F.col("sched_dep_hour"))
+        .groupBy("flight_date", "origin", "sched_dep_hour")
+        .agg(F.sum("precip_in").alias("wx_precip_before_departure_in"))
+    )
+    return (
+        targets.withColumn("_hour", F.date_trunc("hour", "sched_dep_utc"))
+        .join(at_hour, ["origin", "_hour"], "left")
+        .join(day, ["origin", "flight_date"], "left")
+        .join(before, ["flight_date", "origin", "sched_dep_hour"], "left")
+        .withColumn("wx_precip_before_departure_in", F.coalesce("wx_precip_before_departure_in", F.lit(0.0)))
+    )
+
+
+def flight_features(
+    flights: DataFrame, weather: DataFrame, planes: DataFrame, start: date, end_exclusive: date
+) -> DataFrame:
+    """Features of every flight scheduled in [start, end_exclusive).
+
+    `flights` (silver) must cover [start - HISTORY_DAYS, end_exclusive); `weather` (silver) the target days.
+    """
+    targets = flights.where((F.col("flight_date") >= F.lit(start)) & (F.col("flight_date") < F.lit(end_exclusive)))
+    history = flights.where(F.col("flight_date") < F.lit(end_exclusive))
+    featured = _weather(_schedule(_rates(_outcomes(history), targets), planes), weather)
+    label = F.when(F.col("arr_delay").isNotNull(), (F.col("arr_delay") > DELAY_THRESHOLD_MINUTES).cast("int"))
+    return featured.select(
+        *KEY_COLUMNS,
+        *CONTEXT_COLUMNS,
+        *[F.col(name).cast("double").alias(name) for name in NUMERIC_FEATURES],
+        label.alias(LABEL),
+    )
