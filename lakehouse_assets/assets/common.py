@@ -47,3 +47,23 @@ def run_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     """[start, end) of the partitions this run materialises; one day or a whole backfill range."""
     window = context.partition_time_window
     return window.start.date(), window.end.date()
+
+
+def delta_outs(*outputs: tuple[Sequence[str], str], partition_column: str | None = None) -> dict[str, dg.AssetOut]:
+    """Outputs of a multi-output Spark asset, as (key, description) pairs, with `spark_asset`'s group, kinds,
+    owners and IO metadata. Yield each with `dg.Output(frame, output_name=output_name(key))`."""
+    return {
+        output_name(key): dg.AssetOut(
+            key=list(key),
+            description=description,
+            group_name=key[0],
+            kinds=SPARK_DELTA,
+            owners=OWNERS,
+            metadata=delta_metadata(partition_column),
+        )
+        for key, description in outputs
+    }
+
+
+def output_name(key: Sequence[str]) -> str:
+    return "__".join(key)

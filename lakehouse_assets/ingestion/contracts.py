@@ -140,6 +140,10 @@ def _typed(column: str, data_type: DataType) -> Column:
         # "517.0" is an integer delivered as a float; "517.5" is not an integer.
         as_double = text.try_cast("double")
         return F.when(as_double == F.floor(as_double), as_double.try_cast("long"))
+    if isinstance(data_type, DoubleType):
+        # JSON numbers are finite: "NaN", "Infinity" and digits that overflow to infinity do not fit.
+        as_double = text.try_cast("double")
+        return F.when(~F.isnan(as_double) & (F.abs(as_double) != F.lit(float("inf"))), as_double)
     return text.try_cast(data_type)
 
 
@@ -184,11 +188,15 @@ def apply_contract(raw: DataFrame, contract: Contract, unexpected: Sequence[str]
             rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
     for column in unexpected:
         rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(column).alias("k"), F.col(column).alias("v"))))
-    rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else F.array()
+    rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
     others = [name for name in raw.columns if name not in contract.properties and name not in unexpected]
     return raw.select(
         *[typed[column].cast(contract.spark_type(column)).alias(column) for column in contract.columns],
-        F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries))).alias(RESCUED),
+        (  # a contract of key fields only, with no unexpected columns, has nothing to rescue
+            F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries)))
+            if rescued_entries is not None
+            else F.lit(None).cast("string")
+        ).alias(RESCUED),
         F.coalesce(*violations, F.lit(None).cast("string")).alias(VIOLATION),
         *others,
     )

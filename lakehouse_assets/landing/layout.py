@@ -2,6 +2,7 @@
 
     <landing>/flights/2013-01-01/flights_2013-01-01.csv    airline ops feed, one or more CSV files a day
     <landing>/weather/2013-01-01/weather_2013-01-01.json   hourly observations, the weather API's payload shape
+                                                            (every day; a day without observations has an empty list)
     <landing>/reference/nycflights13.sqlite                 airlines, airports, planes
 """
 

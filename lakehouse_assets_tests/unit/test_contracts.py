@@ -72,3 +72,13 @@ def test_unexpected_columns_are_rescued_and_dropped(spark: SparkSession) -> None
     typed = apply_contract(raw, load_contract("airlines"), unexpected=["extra"])
     assert "extra" not in typed.columns
     assert json.loads(typed.first()[RESCUED]) == {"extra": "hub=EWR"}
+
+
+def test_numbers_that_are_not_finite_are_rescued_not_loaded(spark: SparkSession) -> None:
+    contract = load_contract("weather")
+    values = {"temp": "NaN", "dewp": "Infinity", "humid": "1" + "0" * 400}  # the last overflows a double
+    text = {column: None for column in contract.columns}
+    text.update(origin="EWR", year="2013", month="1", day="1", hour="5", time_hour="2013-01-01T10:00:00Z", **values)
+    row = apply_contract(spark.createDataFrame([tuple(text.values())], contract.text_schema()), contract).first()
+    assert (row.temp, row.dewp, row.humid) == (None, None, None)
+    assert json.loads(row[RESCUED]) == values

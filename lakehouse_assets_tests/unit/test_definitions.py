@@ -5,7 +5,15 @@ from lakehouse_assets.settings import load_settings
 
 # A rename here is a breaking change for schedules, sensors, backfills and downstream consumers.
 EXPECTED_ASSET_KEYS = [
+    "bronze/airlines",
+    "bronze/airlines_quarantine",
+    "bronze/airports",
+    "bronze/airports_quarantine",
     "bronze/flights",
+    "bronze/planes",
+    "bronze/planes_quarantine",
+    "bronze/weather",
+    "bronze/weather_quarantine",
     "silver/flights",
 ]
 

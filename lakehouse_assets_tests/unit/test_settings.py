@@ -57,6 +57,14 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("job_config.json", '"cluster": "etl"', '"cluster": "gpu"', "jobs[0].cluster: 'gpu' is not a cluster"),
         ("cluster_config.json", '"timeout_seconds": 7200', '"timeout_seconds": "soon"', "clusters.etl.timeout_seconds"),
         ("env/test.yaml", "storage:\n", "storage: [\n", "not valid YAML"),
+        ("env/test.yaml", "    jdbc_url: null", "    jdbc_url: \"jdbc:postgresql://db/ops?user=a&password=b\"", "sources.reference.jdbc_url: credentials do not belong in the JDBC URL"),
+        ("env/test.yaml", "    jdbc_url: null", "    jdbc_url: \"jdbc:db2://db:50000/ops\"", "sources.reference: no default driver for jdbc:db2:; set driver"),
+        ("env/test.yaml", "planes: {partition_column: seats, num_partitions: 2}", "planes: {partition_column: seats}", "sources.reference.tables.planes: partition_column and num_partitions go together"),
+        ("env/test.yaml", "planes: {partition_column: seats, num_partitions: 2}", "trains: {}", "sources.reference.tables: unknown table(s) trains"),
+        ("env/test.yaml", "planes: {partition_column: seats, num_partitions: 2}", "planes: {source: \"ops; drop table x\"}", "sources.reference.tables.planes.source: 'ops; drop table x' is not a table name"),
+        ("env/test.yaml", "      token_env: null", "      token_env: \"my token\"", "sources.weather.api.token_env: 'my token' is not an environment variable name"),
+        ("env/test.yaml", "      page_size: 50", "      page_size: 0", "sources.weather.api.page_size: Input should be greater than 0"),
+        ("env/test.yaml", "    mode: files ", "    mode: ftp ", "sources.weather.mode: Input should be 'api' or 'files'"),
     ],
 )
 def test_bad_config_fails_with_one_line_naming_file_and_key(

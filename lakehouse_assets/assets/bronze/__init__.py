@@ -2,8 +2,9 @@
 
 import dagster as dg
 
-from . import flights
+from . import airlines, airports, flights, planes, weather
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [*flights.build(daily)]
+    modules = (flights, weather, airlines, airports, planes)
+    return [asset for module in modules for asset in module.build(daily)]

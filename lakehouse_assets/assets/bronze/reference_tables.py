@@ -1,0 +1,109 @@
+"""bronze/<table> and bronze/<table>_quarantine for each reference table of the operational database (JDBC)."""
+
+import dagster as dg
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+from ...ingestion.conformance import Tally
+from ...ingestion.jdbc import INGESTED_AT, SourceTableError
+from ...ingestion.reference import ReferenceLoad, high_watermark, load_reference_table
+from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE, MERGE_KEYS
+from ...resources.reference_db import ReferenceDatabase
+from ...resources.spark import SparkResource
+from ...resources.warehouse import Warehouse
+from ...tables import TableRef, read_table, table_exists
+from ..common import delta_outs, output_name
+
+ROWS_CONSERVED = "rows_conserved"
+
+
+def reference_table_asset(table: str) -> dg.AssetsDefinition:
+    key, quarantine_key = ["bronze", table], ["bronze", f"{table}_quarantine"]
+
+    @dg.multi_asset(
+        name=f"bronze_{table}",
+        outs=delta_outs(
+            (key, f"{table.capitalize()} from the reference database, typed by schemas/{table}.json."),
+            (quarantine_key, f"{table.capitalize()} rows that broke the contract: the raw row and the reason."),
+        ),
+        check_specs=[
+            dg.AssetCheckSpec(
+                ROWS_CONSERVED,
+                asset=key,
+                blocking=True,
+                description="Every row read is in the table or in its quarantine, as committed.",
+            )
+        ],
+    )
+    def ingest(context: dg.AssetExecutionContext, spark: SparkResource, reference_db: ReferenceDatabase, warehouse: Warehouse):
+        session = spark.session
+        settings = reference_db.table(table)
+        if settings.watermark_column:
+            since = high_watermark(*(warehouse.read(k) if warehouse.exists(k) else None for k in (key, quarantine_key)))
+        else:
+            since = None
+        try:
+            load = load_reference_table(session, reference_db.source(), table, settings, reference_db.drift_policy, since)
+        except SourceTableError as error:
+            raise dg.Failure(str(error)) from None
+        context.log.info(
+            f"{table}: {'incremental from ' + str(load.watermark_from) if load.incremental else 'full'} load, "
+            f"{load.tally.read} rows read in {load.partitions} JDBC partition(s)"
+        )
+        # A full load may change the schema (new drift columns, or a watermark column configured since the last
+        # load); an incremental one is upserted on the key (the quarantine on the raw row's hash).
+        allow = bool(load.added_columns) or (settings.watermark_column is not None and not load.incremental)
+        control = {ALLOW_SCHEMA_CHANGE: True} if allow else {}
+        table_keys = {MERGE_KEYS: ",".join(load.natural_key)} if load.incremental else {}
+        quarantine_keys = {MERGE_KEYS: "_raw_sha256"} if load.incremental else {}
+        summary = _summary(load, reference_db)
+        yield dg.Output(load.loaded, output_name=output_name(key), metadata={**summary, **control, **table_keys})
+        yield dg.Output(
+            load.quarantined,
+            output_name=output_name(quarantine_key),
+            metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
+        )
+        yield _conservation(session, load, warehouse.ref(key), warehouse.ref(quarantine_key))
+
+    return ingest
+
+
+def _summary(load: ReferenceLoad, reference_db: ReferenceDatabase) -> dict[str, object]:
+    summary: dict[str, object] = {
+        **load.tally.as_metadata(),
+        "load": "incremental" if load.incremental else "full",
+        "source": reference_db.source().display,
+        "jdbc_partitions": load.partitions,
+    }
+    if load.watermark_to is not None or load.watermark_from is not None:
+        summary["watermark_from"] = str(load.watermark_from)
+        summary["watermark_to"] = str(load.watermark_to)
+    if load.added_columns:
+        summary["columns_added"] = ", ".join(load.added_columns)
+    return summary
+
+
+def _conservation(spark: SparkSession, load: ReferenceLoad, table: TableRef, quarantine: TableRef) -> dg.AssetCheckResult:
+    """Compare what was read with the rows of this load (same `_ingested_at`) now committed in both tables."""
+    stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
+    committed = Tally(
+        read=load.tally.read,
+        loaded=_rows_of(spark, table, stamp),
+        quarantined=_rows_of(spark, quarantine, stamp),
+        rescued=load.tally.rescued,
+    )
+    return dg.AssetCheckResult(
+        check_name=ROWS_CONSERVED,
+        passed=committed.conserved and committed.loaded == load.tally.loaded,
+        metadata={
+            "rows_read": committed.read,
+            "rows_committed": committed.loaded,
+            "rows_quarantined_committed": committed.quarantined,
+        },
+    )
+
+
+def _rows_of(spark: SparkSession, ref: TableRef, stamp) -> int:
+    if stamp is None or not table_exists(spark, ref):
+        return 0
+    return read_table(spark, ref).where(F.col(INGESTED_AT) == F.lit(stamp)).count()

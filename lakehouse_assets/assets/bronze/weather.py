@@ -1,0 +1,86 @@
+"""bronze/weather and bronze/weather_quarantine: hourly observations from the weather API (or landing files)."""
+
+from datetime import date
+
+import dagster as dg
+
+from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
+from ...ingestion.http_pages import HttpSourceError
+from ...ingestion.weather import OBSERVATION_DATE, PROVENANCE, added_fields, weather_rows
+from ...ingestion.weather_payload import PayloadError, WeatherPage, read_weather_file
+from ...landing.layout import days
+from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
+from ...resources.landing import LandingZone
+from ...resources.spark import SparkResource
+from ...resources.warehouse import Warehouse
+from ...resources.weather_source import WeatherSource
+from ..common import delta_outs, output_name, run_window
+
+ROWS_CONSERVED = "rows_conserved"
+KEY, QUARANTINE_KEY = ["bronze", "weather"], ["bronze", "weather_quarantine"]
+
+
+def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    @dg.multi_asset(
+        name="bronze_weather",
+        outs=delta_outs(
+            (KEY, "Hourly weather at EWR, JFK, LGA typed by schemas/weather.json, per local day."),
+            (QUARANTINE_KEY, "Weather observations that broke the contract: the raw JSON, the reason, the page."),
+            partition_column=OBSERVATION_DATE,
+        ),
+        partitions_def=daily,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        check_specs=[
+            dg.AssetCheckSpec(
+                ROWS_CONSERVED, asset=KEY, blocking=True, description="Observations read = rows committed + rows quarantined."
+            )
+        ],
+    )
+    def bronze_weather(
+        context: dg.AssetExecutionContext, spark: SparkResource, weather: WeatherSource, landing: LandingZone, warehouse: Warehouse
+    ):
+        start, end = run_window(context)
+        try:
+            pages, requests = _fetch(context, weather, landing, start, end)
+            typed = weather_rows(spark.session, pages, weather.drift_policy)  # type: ignore[arg-type]
+        except (PayloadError, HttpSourceError) as error:
+            raise dg.Failure(f"weather for {start}..{end}: {error}; nothing was written") from None
+        per_day = tally_by(typed, OBSERVATION_DATE)
+        allow = {ALLOW_SCHEMA_CHANGE: True} if weather.drift_policy == "add" and added_fields(pages) else {}
+        source = weather.url if weather.mode == "api" else f"{landing.root}/weather"
+        summary = {"source": source, "mode": weather.mode, "pages": len(pages), "http_requests": requests}
+        for partition_key in context.partition_keys:  # conservation per day, visible on each partition
+            counts = per_day.get(date.fromisoformat(partition_key))
+            figures = counts.as_metadata() if counts else {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+            context.add_asset_metadata(figures, asset_key=dg.AssetKey(KEY), partition_key=partition_key)
+        yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
+        yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
+        read = sum(counts.read for counts in per_day.values())
+        committed = [warehouse.read(key, (start, end), OBSERVATION_DATE).count() for key in (KEY, QUARANTINE_KEY)]
+        yield dg.AssetCheckResult(
+            check_name=ROWS_CONSERVED,
+            passed=read == sum(committed),
+            metadata={"rows_read": read, "rows_committed": committed[0], "rows_quarantined": committed[1]},
+        )
+
+    return [bronze_weather]
+
+
+def _fetch(context, weather: WeatherSource, landing: LandingZone, start: date, end: date) -> tuple[list[WeatherPage], int]:
+    """Every page for the window's days: from the API, or one page per landing file."""
+    if weather.mode == "api":
+        client = weather.client()
+        pages, requests = [], 0
+        for day in days(start, end):
+            fetched = weather.fetch_day(client, day)
+            pages.extend(fetched.pages)
+            requests += fetched.requests
+        context.log.info(f"fetched {len(pages)} page(s) in {requests} request(s) from {weather.url}")
+        return pages, requests
+    missing = landing.missing_days("weather", start, end)
+    if missing:
+        shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
+        raise PayloadError(f"no weather file landed for {len(missing)} day(s): {shown} under {landing.root}/weather/")
+    files = landing.files("weather", start, end)
+    context.log.info(f"reading {len(files)} weather file(s) for {start}..{end}")
+    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in files], 0
