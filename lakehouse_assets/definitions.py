@@ -10,9 +10,11 @@ import warnings
 import dagster as dg
 
 from .assets import build_assets
+from .checks import build_checks
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
+from .schedules import build_schedules
 from .settings import Settings, load_settings
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13; they are used deliberately.
@@ -23,9 +25,12 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = build_assets(daily)
+    jobs = build_jobs(settings, assets)
     return dg.Definitions(
         assets=assets,
-        jobs=build_jobs(settings, assets),
+        asset_checks=build_checks(daily, settings.environment.quality),
+        jobs=jobs,
+        schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
         resources=build_resources(settings),
         # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
         executor=dg.in_process_executor,

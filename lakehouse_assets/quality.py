@@ -32,19 +32,24 @@ def volume_anomalies(
 ) -> list[dict[str, object]]:
     """Days whose row count deviates from the median of the previous `lookback` days by more than `tolerance`.
 
-    Days without enough history (fewer than half the lookback) are not judged.
+    Days without enough history (fewer than half the lookback) are not judged; see `judgeable_days`.
     """
     flagged = []
-    for day in days:
+    for day in judgeable_days(counts, days, lookback):
         history = [counts[day - timedelta(days=n)] for n in range(1, lookback + 1) if day - timedelta(days=n) in counts]
-        if len(history) < max(1, lookback // 2):
-            continue
         expected = median(history)
         actual = counts.get(day, 0)
         deviation = abs(actual - expected) / expected if expected else float(actual > 0)
         if deviation > tolerance:
             flagged.append({"day": day.isoformat(), "rows": actual, "recent_median": expected, "deviation": round(deviation, 3)})
     return flagged
+
+
+def judgeable_days(counts: dict[date, int], days: Sequence[date], lookback: int) -> list[date]:
+    def history(day: date) -> int:
+        return sum(1 for n in range(1, lookback + 1) if day - timedelta(days=n) in counts)
+
+    return [day for day in days if history(day) >= max(1, lookback // 2)]
 
 
 def null_rates(frame: DataFrame, columns: Sequence[str]) -> dict[str, float]:

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from . import bronze, silver
+from . import bronze, features, gold, silver
 
 
 def build_assets(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [*bronze.build(daily), *silver.build(daily)]
+    return [asset for layer in (bronze, silver, gold, features) for asset in layer.build(daily)]

@@ -14,7 +14,14 @@ EXPECTED_ASSET_KEYS = [
     "bronze/planes_quarantine",
     "bronze/weather",
     "bronze/weather_quarantine",
+    "features/flight_features",
+    "gold/daily_delay_summary",
+    "gold/flights_enriched",
+    "silver/airlines",
+    "silver/airports",
     "silver/flights",
+    "silver/planes",
+    "silver/weather",
 ]
 
 

@@ -2,8 +2,8 @@
 
 import dagster as dg
 
-from . import flights
+from . import flights, reference, weather
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [*flights.build(daily)]
+    return [asset for module in (reference, flights, weather) for asset in module.build(daily)]

@@ -1,4 +1,4 @@
-"""silver/flights: typed flights, one row per scheduled flight."""
+"""silver/flights: typed flights, one row per scheduled flight, placed in time."""
 
 import dagster as dg
 from pyspark.sql import DataFrame
@@ -12,10 +12,14 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         key=["silver", "flights"],
         partitions_def=daily,
         partition_column="flight_date",
-        ins={"bronze_flights": dg.AssetIn(key=["bronze", "flights"])},
+        ins={
+            "bronze_flights": dg.AssetIn(key=["bronze", "flights"]),
+            "airports": dg.AssetIn(key=["silver", "airports"]),
+        },
     )
-    def silver_flights(bronze_flights: DataFrame) -> DataFrame:
-        """Typed flights deduplicated on date, carrier, flight number, origin and scheduled departure."""
-        return clean_flights(bronze_flights)
+    def silver_flights(bronze_flights: DataFrame, airports: DataFrame) -> DataFrame:
+        """Flights deduplicated on date, carrier, flight, origin and scheduled departure, with UTC instants
+        of scheduled and actual departure and arrival in each airport's time zone, and cancelled/diverted flags."""
+        return clean_flights(bronze_flights, airports)
 
     return [silver_flights]

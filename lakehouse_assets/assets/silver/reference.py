@@ -1,0 +1,26 @@
+"""silver/airlines, silver/airports, silver/planes: the reference dimensions, one row per natural key."""
+
+import dagster as dg
+from pyspark.sql import DataFrame
+
+from ...transforms.reference import clean_airlines, clean_airports, clean_planes
+from ..common import spark_asset
+
+
+def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+    @spark_asset(key=["silver", "airlines"], ins={"bronze_airlines": dg.AssetIn(key=["bronze", "airlines"])})
+    def silver_airlines(bronze_airlines: DataFrame) -> DataFrame:
+        """Airlines by two-letter carrier code."""
+        return clean_airlines(bronze_airlines)
+
+    @spark_asset(key=["silver", "airports"], ins={"bronze_airports": dg.AssetIn(key=["bronze", "airports"])})
+    def silver_airports(bronze_airports: DataFrame) -> DataFrame:
+        """Airports by FAA code, with coordinates, altitude and IANA time zone."""
+        return clean_airports(bronze_airports)
+
+    @spark_asset(key=["silver", "planes"], ins={"bronze_planes": dg.AssetIn(key=["bronze", "planes"])})
+    def silver_planes(bronze_planes: DataFrame) -> DataFrame:
+        """Planes by tail number: build year, type, seats, engines."""
+        return clean_planes(bronze_planes)
+
+    return [silver_airlines, silver_airports, silver_planes]

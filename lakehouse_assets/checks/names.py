@@ -1,0 +1,8 @@
+"""Asset-check names, shared by the checks, tests, sensors and reports that refer to them."""
+
+NATURAL_KEY_COMPLETE = "natural_key_complete"
+NATURAL_KEY_UNIQUE = "natural_key_unique"
+VOLUME_WITHIN_RECENT_RANGE = "volume_within_recent_range"
+NEWEST_PARTITION_FRESH = "newest_partition_fresh"
+NULL_RATES_WITHIN_THRESHOLD = "null_rates_within_threshold"
+FEATURE_COLUMNS_ALLOWED = "feature_columns_allowed"
