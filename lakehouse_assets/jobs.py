@@ -24,8 +24,16 @@ def build_jobs(settings: Settings, assets: Sequence[dg.AssetsDefinition]) -> lis
         unknown = [key for key in _KEY_TOKEN.findall(job.selection) if "*" not in key and key not in known]
         if unknown:
             raise ConfigError(f"{where}: unknown asset {', '.join(unknown)}; known assets: {', '.join(sorted(known))}")
-        if not selection.resolve(graph):
+        selected = selection.resolve(graph)
+        if not selected:
             raise ConfigError(f"{where}: {job.selection!r} selects no asset")
+        partitioned = sorted(key.to_user_string() for key in selected if graph.get(key).partitions_def is not None)
+        if job.partitioned != bool(partitioned):
+            raise ConfigError(
+                f"{settings.config_dir / 'job_config.json'}: jobs[{index}] ({job.name}).partitioned: is "
+                f"{str(job.partitioned).lower()} but the selection has "
+                f"{'daily-partitioned assets (' + ', '.join(partitioned[:3]) + ')' if partitioned else 'no partitioned asset'}"
+            )
         jobs.append(
             dg.define_asset_job(
                 name=job.name,

@@ -12,6 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
+def known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone {value!r}") from error
+    return value
+
+
 class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -226,11 +234,7 @@ class PartitionSettings(StrictModel):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone {value!r}") from error
-        return value
+        return known_timezone(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> PartitionSettings:
@@ -262,9 +266,26 @@ class EnvSettings(StrictModel):
 
 
 class ScheduleSettings(StrictModel):
-    cron: str
-    timezone: str = "UTC"
-    enabled: bool = False
+    cron: str = Field(description="When ticks fire, e.g. '0 6 * * *'.")
+    timezone: str = Field(description="IANA zone the cron is read in, e.g. America/New_York.")
+    enabled: bool = Field(default=False, description="Running when Dagster starts; otherwise turned on in the UI.")
+    partition_lag_days: int = Field(
+        default=1, ge=0, description="A partitioned job's tick targets the day this many days before the tick's date."
+    )
+
+    @field_validator("cron")
+    @classmethod
+    def _valid_cron(cls, value: str) -> str:
+        from dagster._utils.schedules import is_valid_cron_string
+
+        if not is_valid_cron_string(value):
+            raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 6 * * *')")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        return known_timezone(value)
 
 
 class JobSettings(StrictModel):
