@@ -10,19 +10,24 @@ import warnings
 import dagster as dg
 
 from .assets import build_assets
+from .assets.spark_steps import check_step_launcher
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
 from .settings import Settings, load_settings
 
-# Single-run backfill policies and selection strings are beta in Dagster 1.13; they are used deliberately.
+# Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
+# "superseded" by Pipes (not deprecated); all are used deliberately.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = build_assets(daily)
+    if settings.environment.spark.mode == "databricks":
+        check_step_launcher(assets)
     return dg.Definitions(
         assets=assets,
         jobs=build_jobs(settings, assets),

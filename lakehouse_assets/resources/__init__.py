@@ -6,6 +6,7 @@ from ..settings import Settings
 from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
 from .spark import SparkResource
+from .step_launcher import STEP_LAUNCHER_KEY, step_launcher_resource
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
@@ -15,4 +16,5 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
         "landing": LandingZone(root=environment.sources.landing),
+        STEP_LAUNCHER_KEY: step_launcher_resource(settings),
     }
