@@ -35,10 +35,17 @@ class StorageSettings(StrictModel):
         return value
 
 
+DATABRICKS_CONNECT = "databricks"  # spark.remote for Databricks Connect (serverless, or DATABRICKS_CLUSTER_ID)
+
+
+def is_connect_remote(remote: str | None) -> bool:
+    return remote == DATABRICKS_CONNECT or (remote or "").startswith("sc://")
+
+
 class SparkSettings(StrictModel):
     mode: Literal["local", "connect", "databricks"] = "local"
     master: str | None = "local[2]"
-    remote: str | None = None
+    remote: str | None = Field(default=None, description="Spark Connect URL sc://host:port, or 'databricks'.")
     delta_jars_dir: str | None = None
     packages: tuple[str, ...] = ()
     conf: dict[str, str] = Field(default_factory=dict)
@@ -47,8 +54,8 @@ class SparkSettings(StrictModel):
     def _mode_has_its_endpoint(self) -> SparkSettings:
         if self.mode == "local" and not self.master:
             raise ValueError("mode 'local' needs spark.master (e.g. local[2])")
-        if self.mode == "connect" and not (self.remote or "").startswith("sc://"):
-            raise ValueError("mode 'connect' needs spark.remote as sc://host:port")
+        if self.mode == "connect" and not is_connect_remote(self.remote):
+            raise ValueError(f"mode 'connect' needs spark.remote as sc://host:port or {DATABRICKS_CONNECT!r}")
         return self
 
 

@@ -3,7 +3,11 @@
 import re
 from pathlib import Path
 
+import pytest
+
 import lakehouse_assets
+from lakehouse_assets.resources.spark import SparkSessionError, build_spark_session
+from lakehouse_assets.settings import load_settings
 
 FORBIDDEN = re.compile(r"\.rdd\b|\bsparkContext\b|\bSparkContext\b|\b_jsc\b|\b_jvm\b")
 
@@ -28,3 +32,12 @@ def test_the_scan_finds_what_it_forbids(tmp_path: Path) -> None:
         "rows = frame.rdd.map(len)\nsc = spark.sparkContext\nfrom pyspark import SparkContext\nspark._jsc.sc()\nok = frame.rddish\n"
     )
     assert [line.split(":")[1] for line in offending_lines(package)] == ["1", "2", "3", "4"]
+
+
+def test_databricks_connect_is_the_same_mode_and_explains_its_install(monkeypatch: pytest.MonkeyPatch, lakehouse_home) -> None:
+    monkeypatch.setenv("LAKEHOUSE_SPARK_REMOTE", "databricks")
+    spark = load_settings("prod").environment.spark
+    assert (spark.mode, spark.remote) == ("connect", "databricks")
+    # databricks-connect replaces pyspark, so it is never installed next to this project's pyspark.
+    with pytest.raises(SparkSessionError, match=r"pip uninstall -y pyspark && pip install 'databricks-connect"):
+        build_spark_session(spark)
