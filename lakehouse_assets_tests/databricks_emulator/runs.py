@@ -28,6 +28,7 @@ from packaging.requirements import Requirement
 
 from lakehouse_assets.settings.cluster_spec import check_shape
 
+from ..spark_servers import FAST_START_JAVA_OPTIONS
 from .errors import ApiError
 
 if TYPE_CHECKING:
@@ -40,6 +41,7 @@ RUNTIME_ONLY_CONF = {("spark.sql.shuffle.partitions", "auto")}
 EMULATOR_SPARK_DEFAULTS = {
     "spark.master": "local[2]",
     "spark.driver.memory": "1g",
+    "spark.driver.extraJavaOptions": FAST_START_JAVA_OPTIONS,
     "spark.driver.host": "127.0.0.1",
     "spark.driver.bindAddress": "127.0.0.1",
     "spark.ui.enabled": "false",

@@ -6,13 +6,16 @@ real: the prod environment's definitions and job, the launcher resource configur
 the SDK's HTTP calls, the staged code, the step re-created from the uploaded step run ref in another process
 with the cluster's Spark, and the Delta tables it writes.
 
-The environment is `prod` with the config copied to a temporary folder and four things changed, because no
-workspace exists: no Unity Catalog (tables by path under a temporary warehouse), local landing and MLflow, and a
-fast poll interval. The cluster spec, libraries and job binding are the shipped ones.
+The environment is `prod` with the config copied to a temporary folder and changed where no workspace exists:
+no Unity Catalog (tables by path under a temporary warehouse), local landing and MLflow, a fast poll interval;
+and the etl cluster gains a secret-scope variable and object-store keys so that path runs too. The cluster spec,
+libraries and job binding are the shipped ones. The "cluster" gets no LAKEHOUSE_CONFIG_DIR: it can only find
+this config in the staged code, so a run that writes the expected tables also shows the staged code was used.
 """
 
 import io
 import json
+import os
 import shutil
 import zipfile
 from datetime import date
@@ -42,6 +45,8 @@ LAUNCHER_ENDPOINTS = {
     "POST /api/2.0/dbfs/create", "POST /api/2.0/dbfs/add-block", "POST /api/2.0/dbfs/close",
     "GET /api/2.0/dbfs/read", "POST /api/2.2/jobs/runs/submit", "GET /api/2.2/jobs/runs/get",
 }  # fmt: skip
+# The test's own set-up of the scope, and the cluster side's dbutils.secrets.get.
+SECRET_ENDPOINTS = {"POST /api/2.0/secrets/scopes/create", "POST /api/2.0/secrets/put", "GET /api/2.0/secrets/get"}
 
 
 def prod_like_config(tmp_path: Path, home: Path) -> Path:
@@ -65,8 +70,6 @@ def prod_like_config(tmp_path: Path, home: Path) -> Path:
 
 @pytest.fixture
 def emulator(monkeypatch: pytest.MonkeyPatch):
-    import os
-
     with DatabricksEmulator(delta_jars_dir=os.environ.get(DELTA_JARS_VAR)) as running:
         monkeypatch.setenv("DATABRICKS_HOST", running.url)
         monkeypatch.setenv("DATABRICKS_TOKEN", running.token)
@@ -108,8 +111,7 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(spark, tmp_path, lakehouse
         assert (body["run_name"], body["timeout_seconds"]) == ("lakehouse_assets prod on etl", 7200)
         assert body["email_notifications"] == etl.email_notifications
         assert body["health"] == etl.health
-    assert emulator.endpoints() <= LAUNCHER_ENDPOINTS | {"POST /api/2.0/secrets/scopes/create", "POST /api/2.0/secrets/put", "GET /api/2.0/secrets/get"}
-    assert LAUNCHER_ENDPOINTS <= emulator.endpoints()
+    assert emulator.endpoints() == LAUNCHER_ENDPOINTS | SECRET_ENDPOINTS
     assert emulator.unhandled == []
     # Each run read the secret three times on the cluster: the env variable and the two object-store keys.
     secret_reads = [r.query for r in emulator.requests if r.endpoint == "GET /api/2.0/secrets/get"]

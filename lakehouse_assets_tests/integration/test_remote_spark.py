@@ -20,7 +20,7 @@ from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.settings import config_dir
 from lakehouse_assets.tables import TableLocator, read_table
 
-from ..spark_servers import spark_connect_server, standalone_cluster
+from ..spark_servers import FAST_START_JAVA_OPTIONS, spark_connect_server, standalone_cluster
 from .test_flights_slice import package_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -68,7 +68,10 @@ def test_slice_on_a_standalone_cluster_runs_tasks_in_executor_processes(spark, t
     with standalone_cluster(tmp_path / "cluster") as (master_url, executor_logs):
         test_env = yaml.safe_load((config / "env" / "test.yaml").read_text())
         test_env["spark"]["master"] = master_url
-        test_env["spark"]["conf"].update({"spark.executor.memory": "1g", "spark.executor.cores": "2"})
+        test_env["spark"]["conf"].update({
+            "spark.executor.memory": "1g", "spark.executor.cores": "2",
+            "spark.driver.extraJavaOptions": FAST_START_JAVA_OPTIONS, "spark.executor.extraJavaOptions": FAST_START_JAVA_OPTIONS,
+        })  # fmt: skip
         (config / "env" / "test.yaml").write_text(yaml.safe_dump(test_env))
         run = materialize_slice(home, {"LAKEHOUSE_CONFIG_DIR": str(config)})
     assert_silver_matches_the_package(spark, home, run)
