@@ -15,7 +15,7 @@ from typing import Any
 import dagster as dg
 
 from ..settings import Settings
-from ..settings.models import ClusterSettings, EnvReference
+from ..settings.clusters import ClusterSettings, EnvReference
 from .code_bundle import stage_code
 
 STEP_LAUNCHER_KEY = "step_launcher"

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .models import DATABRICKS_CONNECT, ClusterConfig, EnvSettings, JobConfig, is_connect_remote
+from .clusters import ClusterConfig
+from .models import DATABRICKS_CONNECT, EnvSettings, JobConfig, is_connect_remote
 
 DEFAULT_ENV = "dev"
 ENV_VAR = "LAKEHOUSE_ENV"
