@@ -99,6 +99,13 @@ def requires_step_launcher(fn: Callable[..., Any]) -> Callable[..., Any]:
             kwargs.pop(STEP_LAUNCHER_KEY, None)
             yield from fn(*args, **kwargs)
 
+    elif inspect.iscoroutinefunction(fn):
+
+        @functools.wraps(fn)
+        async def compute(*args: Any, **kwargs: Any) -> Any:
+            kwargs.pop(STEP_LAUNCHER_KEY, None)
+            return await fn(*args, **kwargs)
+
     else:
 
         @functools.wraps(fn)

@@ -146,9 +146,13 @@ def test_the_launcher_parameter_is_invisible_to_the_asset_body() -> None:
     def streamed():
         yield dg.MaterializeResult(metadata={"rows": 3})
 
+    @spark_asset(key=["gold", "awaited"])
+    async def awaited() -> dg.MaterializeResult:
+        return dg.MaterializeResult(metadata={"rows": 4})
+
     result = dg.materialize(
-        [plain, streamed], resources={STEP_LAUNCHER_KEY: dg.ResourceDefinition.none_resource(), "io_manager": dg.mem_io_manager}
+        [plain, streamed, awaited], resources={STEP_LAUNCHER_KEY: dg.ResourceDefinition.none_resource(), "io_manager": dg.mem_io_manager}
     )
     assert result.success and seen == {"partition": False}
     metadata = {e.asset_key.to_user_string(): e.materialization.metadata for e in result.get_asset_materialization_events()}
-    assert metadata["gold/streamed"]["rows"].value == 3
+    assert (metadata["gold/streamed"]["rows"].value, metadata["gold/awaited"]["rows"].value) == (3, 4)
