@@ -39,7 +39,8 @@ def check_step_launcher(assets: Sequence[dg.AssetsDefinition]) -> None:
     if missing:
         raise dg.DagsterInvalidDefinitionError(
             f"{', '.join(missing)} compute with Spark but do not require the '{STEP_LAUNCHER_KEY}' resource, so in prod "
-            "they would run outside Databricks; build them with assets/common.py spark_asset or spark_multi_asset"
+            "they would run outside Databricks; build them with assets/common.py spark_asset or spark_multi_asset "
+            "(or, for an asset that only reads tables, decorate its function with requires_step_launcher)"
         )
 
 

@@ -6,7 +6,7 @@ import dagster as dg
 import pytest
 from dagster_databricks.databricks_pyspark_step_launcher import DatabricksPySparkStepLauncher
 
-from lakehouse_assets.assets.common import delta_out, spark_asset, spark_multi_asset
+from lakehouse_assets.assets.common import delta_out, requires_step_launcher, spark_asset, spark_multi_asset
 from lakehouse_assets.assets.spark_steps import assets_missing_step_launcher, check_step_launcher, spark_asset_keys
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.resources.delta_io_manager import PARTITION_COLUMN
@@ -107,6 +107,13 @@ def test_a_plain_spark_asset_is_refused_in_prod() -> None:
         return None
 
     assert assets_missing_step_launcher([escaped, summary, chart]) == ["gold/escaped", "reports/chart"]
+
+    @dg.asset(key=["reports", "chart"])
+    @requires_step_launcher
+    def declared_chart(escaped) -> None:
+        return None
+
+    assert assets_missing_step_launcher([escaped, declared_chart]) == ["gold/escaped"]
     with pytest.raises(dg.DagsterInvalidDefinitionError, match="gold/escaped compute with Spark but do not require"):
         check_step_launcher([escaped, summary])
 
