@@ -29,6 +29,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster_databricks.databricks import DatabricksClient
 
 from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.resources.code_bundle import stage_code
 from lakehouse_assets.settings import DELTA_JARS_VAR, config_dir, load_settings
 from lakehouse_assets.tables import TableLocator, read_table
 
@@ -76,11 +77,15 @@ def emulator(monkeypatch: pytest.MonkeyPatch):
         yield running
 
 
-def test_prod_job_runs_spark_steps_as_databricks_runs(spark, tmp_path, lakehouse_home, monkeypatch, emulator) -> None:
+def test_prod_job_runs_spark_steps_as_databricks_runs(
+    spark, tmp_path, lakehouse_home, monkeypatch, emulator, request
+) -> None:
     config = prod_like_config(tmp_path, lakehouse_home)
     monkeypatch.setenv("LAKEHOUSE_ENV", "prod")
     monkeypatch.setenv("LAKEHOUSE_CONFIG_DIR", str(config))
     settings = load_settings()
+    # The launcher stages the code once per content; this config's copy is unique to the test, so drop it after.
+    request.addfinalizer(lambda: shutil.rmtree(stage_code(config), ignore_errors=True))
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST_DAY)
     workspace = DatabricksClient(host=emulator.url, token=emulator.token).workspace_client
     workspace.secrets.create_scope(SECRET_SCOPE)
