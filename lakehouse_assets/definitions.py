@@ -10,6 +10,7 @@ import warnings
 import dagster as dg
 
 from .assets import build_assets
+from .assets.spark_steps import check_step_launcher
 from .checks import build_checks
 from .jobs import build_jobs
 from .partitions import daily_partitions
@@ -17,18 +18,23 @@ from .resources import build_resources
 from .schedules import build_schedules
 from .settings import Settings, load_settings
 
-# Single-run backfill policies and selection strings are beta in Dagster 1.13; they are used deliberately.
+# Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
+# "superseded" by Pipes (not deprecated); all are used deliberately.
 warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = build_assets(daily)
+    checks = build_checks(daily, settings.environment.quality)
+    if settings.environment.spark.mode == "databricks":
+        check_step_launcher(assets, checks)
     jobs = build_jobs(settings, assets)
     return dg.Definitions(
         assets=assets,
-        asset_checks=build_checks(daily, settings.environment.quality),
+        asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
         resources=build_resources(settings),

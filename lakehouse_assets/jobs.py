@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
+from .resources.step_launcher import STEP_LAUNCHER_KEY
 from .settings import ConfigError, Settings
 
 _EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
@@ -41,9 +42,17 @@ def build_jobs(settings: Settings, assets: Sequence[dg.AssetsDefinition]) -> lis
                 selection=selection,
                 executor_def=_EXECUTORS[job.executor],
                 tags={**job.tags, "lakehouse/job": job.name},
+                config=_launcher_config(settings, job.cluster),
             )
         )
     return jobs
+
+
+def _launcher_config(settings: Settings, cluster: str | None) -> dict | None:
+    """Bind the job's Spark steps to its cluster of cluster_config.json where steps run on Databricks."""
+    if settings.environment.spark.mode != "databricks" or cluster is None:
+        return None
+    return {"resources": {STEP_LAUNCHER_KEY: {"config": {"cluster": cluster}}}}
 
 
 def _parse_selection(text: str, where: str) -> dg.AssetSelection:

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..assets.common import spark_asset_check
 from ..resources.warehouse import Warehouse
 from ..transforms.features import ALLOWED_COLUMNS, LEAKAGE_COLUMNS
 from .names import FEATURE_COLUMNS_ALLOWED
@@ -9,7 +10,7 @@ from .names import FEATURE_COLUMNS_ALLOWED
 FEATURES_KEY = dg.AssetKey(["features", "flight_features"])
 
 
-@dg.asset_check(
+@spark_asset_check(
     asset=FEATURES_KEY,
     name=FEATURE_COLUMNS_ALLOWED,
     blocking=True,

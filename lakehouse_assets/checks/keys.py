@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..assets.common import spark_asset_check
 from ..quality import duplicate_keys, null_key_counts
 from ..resources.warehouse import Warehouse
 from .names import NATURAL_KEY_COMPLETE, NATURAL_KEY_UNIQUE
@@ -16,7 +17,7 @@ def build_key_checks(table: CheckedTable, daily: dg.TimeWindowPartitionsDefiniti
         window = checked_window(context, daily) if table.partition_column else None
         return warehouse.read(table.key, window, table.partition_column), window
 
-    @dg.asset_check(
+    @spark_asset_check(
         asset=table.asset_key,
         name=NATURAL_KEY_COMPLETE,
         blocking=True,
@@ -30,7 +31,7 @@ def build_key_checks(table: CheckedTable, daily: dg.TimeWindowPartitionsDefiniti
             metadata={"null_key_values": nulls, "rows_judged": frame.count(), "days": _days(window)},
         )
 
-    @dg.asset_check(
+    @spark_asset_check(
         asset=table.asset_key,
         name=NATURAL_KEY_UNIQUE,
         blocking=True,

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from ..assets.common import spark_asset_check
 from ..quality import null_rates
 from ..resources.warehouse import Warehouse
 from ..settings.models import QualitySettings
@@ -13,7 +14,7 @@ from .window import checked_window
 def build_null_rate_check(
     table: CheckedTable, daily: dg.TimeWindowPartitionsDefinition, quality: QualitySettings
 ) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
+    @spark_asset_check(
         asset=table.asset_key,
         name=NULL_RATES_WITHIN_THRESHOLD,
         description=f"Null rate of {', '.join(table.mostly_present)} is at most {quality.max_null_rate:.1%}.",

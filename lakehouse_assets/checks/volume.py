@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import dagster as dg
 from pyspark.sql import functions as F
 
+from ..assets.common import spark_asset_check
 from ..quality import judgeable_days, rows_per_day, volume_anomalies
 from ..resources.warehouse import Warehouse
 from ..settings.models import QualitySettings
@@ -18,7 +19,7 @@ def build_volume_checks(
 ) -> list[dg.AssetChecksDefinition]:
     column = table.partition_column
 
-    @dg.asset_check(
+    @spark_asset_check(
         asset=table.asset_key,
         name=VOLUME_WITHIN_RECENT_RANGE,
         description=(
@@ -49,7 +50,7 @@ def build_volume_checks(
             },
         )
 
-    @dg.asset_check(
+    @spark_asset_check(
         asset=table.asset_key,
         name=NEWEST_PARTITION_FRESH,
         description=f"The newest day present is at most {quality.freshness_max_lag_days} day(s) behind the latest due partition.",

@@ -3,7 +3,11 @@
 from datetime import date
 
 import dagster as dg
-from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG, PARTITION_NAME_TAG
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
 
 
 def checked_window(context: dg.AssetCheckExecutionContext, daily: dg.TimeWindowPartitionsDefinition) -> tuple[date, date] | None:

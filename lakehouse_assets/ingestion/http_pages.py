@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 
 import requests
 
@@ -99,7 +99,7 @@ def _retry_after(value: str | None) -> float | None:
     except ValueError:
         pass
     when = _http_date(value)
-    return None if when is None else max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    return None if when is None else max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _http_date(value: str | None) -> datetime | None:

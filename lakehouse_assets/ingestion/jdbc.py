@@ -9,10 +9,10 @@ typed, under internal names, so Spark can split the read into ranges and filter 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
-from decimal import Decimal
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from pyspark.errors import PySparkException

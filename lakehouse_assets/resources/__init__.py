@@ -7,6 +7,7 @@ from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
 from .reference_db import ReferenceDatabase
 from .spark import SparkResource
+from .step_launcher import STEP_LAUNCHER_KEY, step_launcher_resource
 from .warehouse import Warehouse
 from .weather_source import WeatherSource
 
@@ -23,4 +24,5 @@ def build_resources(settings: Settings) -> dict[str, object]:
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
         "weather": WeatherSource.from_settings(sources.weather),
+        STEP_LAUNCHER_KEY: step_launcher_resource(settings),
     }

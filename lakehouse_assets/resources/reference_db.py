@@ -5,9 +5,9 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from ..ingestion.jdbc import JdbcSource
 from ..landing.layout import reference_db_path
 from ..settings.models import JdbcTableSettings, ReferenceSourceSettings
-from ..ingestion.jdbc import JdbcSource
 
 
 class JdbcTableConfig(dg.Config):

@@ -8,6 +8,7 @@ from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
 from ..settings import SparkSettings
+from ..settings.models import DATABRICKS_CONNECT
 
 DELTA_SESSION_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -34,7 +35,10 @@ class SparkSessionError(Exception):
 def build_spark_session(settings: SparkSettings, app_name: str = "lakehouse_assets", warehouse_dir: str | None = None) -> SparkSession:
     """Get or create the process's SparkSession for `settings`. Everything that needs Spark comes through here."""
     if settings.mode == "connect":
-        session = SparkSession.builder.remote(settings.remote).getOrCreate()
+        if settings.remote == DATABRICKS_CONNECT:
+            session = databricks_connect_session()
+        else:
+            session = SparkSession.builder.remote(settings.remote).getOrCreate()
         for key, value in settings.conf.items():
             if key.startswith("spark.sql."):  # only runtime SQL conf can be set on a remote session
                 session.conf.set(key, value)
@@ -58,6 +62,24 @@ def build_spark_session(settings: SparkSettings, app_name: str = "lakehouse_asse
     return configure_spark_with_delta_pip(builder, extra_packages=list(settings.packages)).getOrCreate()
 
 
+def databricks_connect_session() -> SparkSession:
+    """Databricks Connect: serverless compute, or the cluster in DATABRICKS_CLUSTER_ID.
+
+    Host and credentials come from DATABRICKS_HOST / DATABRICKS_TOKEN (or a ~/.databrickscfg profile chosen with
+    DATABRICKS_CONFIG_PROFILE), read by Databricks Connect itself; nothing is passed through config files.
+    """
+    try:
+        from databricks.connect import DatabricksSession
+    except ImportError as error:
+        raise SparkSessionError(
+            "spark.remote 'databricks' needs Databricks Connect, which replaces pyspark: in a separate virtualenv "
+            "install the project, then `pip uninstall -y pyspark && pip install 'databricks-connect==17.3.*'` "
+            "(see docs/deploy_databricks.md)"
+        ) from error
+    builder = DatabricksSession.builder
+    return (builder if os.environ.get("DATABRICKS_CLUSTER_ID") else builder.serverless()).getOrCreate()
+
+
 def local_jars(directory: str) -> list[Path]:
     """The jars of an offline Delta folder (see `lakehouse fetch-jars`), checked before Spark starts."""
     folder = Path(directory).expanduser()
@@ -75,7 +97,7 @@ class SparkResource(dg.ConfigurableResource):
 
     mode: str = Field(default="local", description="local | connect | databricks")
     master: str | None = Field(default="local[2]", description="Spark master for mode local.")
-    remote: str | None = Field(default=None, description="Spark Connect URL (sc://host:port) for mode connect.")
+    remote: str | None = Field(default=None, description="sc://host:port, or 'databricks' (Databricks Connect).")
     delta_jars_dir: str | None = Field(default=None, description="Offline folder of Delta jars instead of Maven.")
     packages: list[str] = Field(default_factory=list, description="Extra Maven coordinates, e.g. JDBC drivers.")
     conf: dict[str, str] = Field(default_factory=dict)

@@ -12,7 +12,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .models import ClusterConfig, EnvSettings, JobConfig
+from .clusters import ClusterConfig
+from .models import DATABRICKS_CONNECT, EnvSettings, JobConfig, is_connect_remote
 
 DEFAULT_ENV = "dev"
 ENV_VAR = "LAKEHOUSE_ENV"
@@ -125,8 +126,11 @@ def _apply_env_overrides(environment: EnvSettings) -> EnvSettings:
     """The two deployment-time switches that must not need a config edit: a Spark Connect URL and offline jars."""
     spark = environment.spark
     if remote := os.environ.get(SPARK_REMOTE_VAR):
-        if not remote.startswith("sc://"):
-            raise ConfigError(f"{SPARK_REMOTE_VAR}={remote!r}: expected a Spark Connect URL like sc://localhost:15002")
+        if not is_connect_remote(remote):
+            raise ConfigError(
+                f"{SPARK_REMOTE_VAR}={remote!r}: expected a Spark Connect URL like sc://localhost:15002, "
+                f"or {DATABRICKS_CONNECT!r} for Databricks Connect"
+            )
         spark = spark.model_copy(update={"mode": "connect", "remote": remote})
     if jars := os.environ.get(DELTA_JARS_VAR):
         spark = spark.model_copy(update={"delta_jars_dir": jars})

@@ -39,10 +39,17 @@ class StorageSettings(StrictModel):
         return value
 
 
+DATABRICKS_CONNECT = "databricks"  # spark.remote for Databricks Connect (serverless, or DATABRICKS_CLUSTER_ID)
+
+
+def is_connect_remote(remote: str | None) -> bool:
+    return remote == DATABRICKS_CONNECT or (remote or "").startswith("sc://")
+
+
 class SparkSettings(StrictModel):
     mode: Literal["local", "connect", "databricks"] = "local"
     master: str | None = "local[2]"
-    remote: str | None = None
+    remote: str | None = Field(default=None, description="Spark Connect URL sc://host:port, or 'databricks'.")
     delta_jars_dir: str | None = None
     packages: tuple[str, ...] = ()
     conf: dict[str, str] = Field(default_factory=dict)
@@ -51,8 +58,8 @@ class SparkSettings(StrictModel):
     def _mode_has_its_endpoint(self) -> SparkSettings:
         if self.mode == "local" and not self.master:
             raise ValueError("mode 'local' needs spark.master (e.g. local[2])")
-        if self.mode == "connect" and not (self.remote or "").startswith("sc://"):
-            raise ValueError("mode 'connect' needs spark.remote as sc://host:port")
+        if self.mode == "connect" and not is_connect_remote(self.remote):
+            raise ValueError(f"mode 'connect' needs spark.remote as sc://host:port or {DATABRICKS_CONNECT!r}")
         return self
 
 
@@ -107,7 +114,7 @@ class WeatherSourceSettings(StrictModel):
     drift_policy: DriftPolicy = "rescue"
 
     @model_validator(mode="after")
-    def _api_mode_has_api(self) -> "WeatherSourceSettings":
+    def _api_mode_has_api(self) -> WeatherSourceSettings:
         if self.mode == "api" and self.api is None:
             raise ValueError("mode 'api' needs an api section (url, page_size, ...)")
         return self
@@ -148,7 +155,7 @@ class JdbcTableSettings(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _partitioning_is_complete(self) -> "JdbcTableSettings":
+    def _partitioning_is_complete(self) -> JdbcTableSettings:
         if (self.partition_column is None) != (self.num_partitions is None):
             raise ValueError("partition_column and num_partitions go together")
         if (self.lower_bound is None) != (self.upper_bound is None):
@@ -199,7 +206,7 @@ class ReferenceSourceSettings(StrictModel):
         return value
 
     @model_validator(mode="after")
-    def _driver_known(self) -> "ReferenceSourceSettings":
+    def _driver_known(self) -> ReferenceSourceSettings:
         if self.jdbc_url and self.driver is None and self.resolved_driver is None:
             raise ValueError(f"no default driver for {self.jdbc_url.split('//')[0]}; set driver (the JDBC driver class)")
         return self
@@ -316,23 +323,3 @@ class JobConfig(StrictModel):
         if duplicates:
             raise ValueError(f"job names must be unique; repeated: {', '.join(duplicates)}")
         return self
-
-
-class ClusterSettings(StrictModel):
-    """One Databricks compute target in Jobs-API shape: a new job cluster or an existing cluster id."""
-
-    description: str = ""
-    new_cluster: dict | None = None
-    existing_cluster_id: str | None = None
-    libraries: tuple[dict, ...] = ()
-    timeout_seconds: int = 0
-
-    @model_validator(mode="after")
-    def _exactly_one_target(self) -> ClusterSettings:
-        if (self.new_cluster is None) == (self.existing_cluster_id is None):
-            raise ValueError("give exactly one of new_cluster or existing_cluster_id")
-        return self
-
-
-class ClusterConfig(StrictModel):
-    clusters: dict[str, ClusterSettings]

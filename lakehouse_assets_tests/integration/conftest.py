@@ -1,4 +1,5 @@
 from datetime import date
+
 import dagster as dg
 import pytest
 

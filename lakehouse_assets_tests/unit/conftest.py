@@ -4,10 +4,10 @@ from datetime import date
 import pytest
 from pyspark.sql import DataFrame, SparkSession
 
+from lakehouse_assets.transforms.features import HISTORY_DAYS
 from lakehouse_assets.transforms.flights import clean_flights
 from lakehouse_assets.transforms.reference import clean_airlines, clean_airports, clean_planes
 from lakehouse_assets.transforms.weather import clean_weather
-from lakehouse_assets.transforms.features import HISTORY_DAYS
 from lakehouse_assets_tests import sample_data
 
 # Features are judged for this day; silver covers its history window and two days after it.

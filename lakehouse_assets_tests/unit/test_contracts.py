@@ -4,7 +4,14 @@ from datetime import datetime
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.ingestion.contracts import RESCUED, SOURCES, VIOLATION, ContractError, apply_contract, load_contract
+from lakehouse_assets.ingestion.contracts import (
+    RESCUED,
+    SOURCES,
+    VIOLATION,
+    ContractError,
+    apply_contract,
+    load_contract,
+)
 
 
 @pytest.mark.parametrize("source", SOURCES)

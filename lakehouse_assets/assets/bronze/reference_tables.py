@@ -12,7 +12,7 @@ from ...resources.reference_db import ReferenceDatabase
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
 from ...tables import TableRef, read_table, table_exists
-from ..common import delta_outs, output_name
+from ..common import delta_outs, output_name, spark_multi_asset
 
 ROWS_CONSERVED = "rows_conserved"
 
@@ -20,7 +20,7 @@ ROWS_CONSERVED = "rows_conserved"
 def reference_table_asset(table: str) -> dg.AssetsDefinition:
     key, quarantine_key = ["bronze", table], ["bronze", f"{table}_quarantine"]
 
-    @dg.multi_asset(
+    @spark_multi_asset(
         name=f"bronze_{table}",
         outs=delta_outs(
             (key, f"{table.capitalize()} from the reference database, typed by schemas/{table}.json."),

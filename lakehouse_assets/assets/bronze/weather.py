@@ -14,14 +14,14 @@ from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
 from ...resources.weather_source import WeatherSource
-from ..common import delta_outs, output_name, run_window
+from ..common import delta_outs, output_name, run_window, spark_multi_asset
 
 ROWS_CONSERVED = "rows_conserved"
 KEY, QUARANTINE_KEY = ["bronze", "weather"], ["bronze", "weather_quarantine"]
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    @dg.multi_asset(
+    @spark_multi_asset(
         name="bronze_weather",
         outs=delta_outs(
             (KEY, "Hourly weather at EWR, JFK, LGA typed by schemas/weather.json, per local day."),
@@ -29,7 +29,6 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             partition_column=OBSERVATION_DATE,
         ),
         partitions_def=daily,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         check_specs=[
             dg.AssetCheckSpec(
                 ROWS_CONSERVED, asset=KEY, blocking=True, description="Observations read = rows committed + rows quarantined."
