@@ -27,8 +27,8 @@ warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
-    assets = build_assets(daily)
-    checks = build_checks(daily, settings.environment.quality)
+    assets = build_assets(daily, settings.environment.ml)
+    checks = build_checks(daily, settings.environment.quality, settings.environment.ml.drift)
     if settings.environment.spark.mode == "databricks":
         check_step_launcher(assets, checks)
     jobs = build_jobs(settings, assets)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..settings import Settings
 from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
+from .mlflow_tracking import MlflowTracking
 from .reference_db import ReferenceDatabase
 from .spark import SparkResource
 from .step_launcher import STEP_LAUNCHER_KEY, step_launcher_resource
@@ -20,6 +21,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
         "landing": LandingZone(root=sources.landing),
+        "mlflow": MlflowTracking.from_settings(environment.mlflow),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
