@@ -49,13 +49,17 @@ def list_landed(root: str, feed: str, day: date) -> list[LandedFile]:
     for info in fs.glob(f"{folder}/{pattern}", detail=True).values():
         if info.get("type") != "file":
             continue
-        found.append(LandedFile(path=_uri(fs, info["name"]), size=int(info["size"]), modified=_mtime(info), day=day))
+        found.append(LandedFile(path=_uri(fs, root, info["name"]), size=int(info["size"]), modified=_mtime(info), day=day))
     return sorted(found, key=lambda landed: landed.path)
 
 
-def _uri(fs: fsspec.AbstractFileSystem, path: str) -> str:
+def _uri(fs: fsspec.AbstractFileSystem, root: str, path: str) -> str:
+    """A path Spark can open: local paths stay plain; remote ones keep the root's scheme (s3a://, not s3://)."""
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return path if protocol in ("file", "local") else f"{protocol}://{path}"
+    if protocol in ("file", "local"):
+        return path
+    scheme = root.split("://", 1)[0] if "://" in root else protocol
+    return f"{scheme}://{path}"
 
 
 def _mtime(info: dict) -> datetime:
