@@ -43,6 +43,36 @@ def spark_asset(
     )
 
 
+def delta_out(
+    *,
+    key: Sequence[str],
+    partition_column: str | None = None,
+    allow_schema_change: bool = False,
+    description: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
+) -> dg.AssetOut:
+    """One Delta table output of a `spark_multi_asset`, with the same group, kinds, owners and metadata."""
+    return dg.AssetOut(
+        key=list(key),
+        group_name=key[0],
+        description=description,
+        kinds=SPARK_DELTA,
+        owners=OWNERS,
+        metadata={**delta_metadata(partition_column, allow_schema_change), **(metadata or {})},
+    )
+
+
+def spark_multi_asset(*, outs: Mapping[str, dg.AssetOut], partitions_def: dg.PartitionsDefinition | None = None, **kwargs: Any):
+    """`dg.multi_asset` whose outputs are always computed together, backfilling any range in one run."""
+    return dg.multi_asset(
+        outs=dict(outs),
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+        can_subset=False,
+        **kwargs,
+    )
+
+
 def run_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
     """[start, end) of the partitions this run materialises; one day or a whole backfill range."""
     window = context.partition_time_window

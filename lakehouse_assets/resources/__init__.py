@@ -14,5 +14,11 @@ def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
-        "landing": LandingZone(root=environment.sources.landing),
+        "landing": LandingZone(
+            root=environment.sources.landing,
+            drift_policies={
+                "flights": environment.sources.flights.drift_policy,
+                "weather": environment.sources.weather.drift_policy,
+            },
+        ),
     }

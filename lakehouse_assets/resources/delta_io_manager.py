@@ -44,13 +44,15 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         metadata = context.definition_metadata or {}
         partition_column = metadata.get(PARTITION_COLUMN)
         window = _date_window(context) if context.has_asset_partitions else None
+        # An asset may also opt in at run time (e.g. a source whose drift policy is `add`), on its Output.
+        runtime_opt_in = (context.output_metadata or {}).get(ALLOW_SCHEMA_CHANGE)
         result = write_table(
             self.spark.session,
             obj,
             ref,
             partition_column=partition_column,
             window=window,
-            allow_schema_change=bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)),
+            allow_schema_change=bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)) or _flag(runtime_opt_in),
         )
         context.add_output_metadata(
             {
@@ -81,6 +83,10 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             start, end = _date_window(context)
             frame = filter_dates(frame, partition_column, start, end)
         return frame
+
+
+def _flag(value: object) -> bool:
+    return bool(getattr(value, "value", value))
 
 
 def _date_window(context: dg.OutputContext | dg.InputContext) -> tuple[date, date]:
