@@ -17,7 +17,8 @@ _TEXT_COLUMNS = ("carrier", "tailnum", "origin", "dest")
 def clean_flights(bronze: DataFrame) -> DataFrame:
     """Cast the feed's text to types and keep the latest delivery of each scheduled flight.
 
-    A flight re-sent in a later file (same natural key) replaces the earlier copy, so corrections win.
+    A flight re-sent in a later file (same natural key) replaces the earlier copy, so corrections win; within
+    one file, the later line wins.
     """
     typed = bronze.select(
         "flight_date",
@@ -25,13 +26,14 @@ def clean_flights(bronze: DataFrame) -> DataFrame:
         *[F.col(name).try_cast("int").alias(name) for name in _INTEGER_COLUMNS],
         F.to_timestamp(F.col("time_hour")).alias("scheduled_hour_utc"),
         "_source_file",
+        "_source_line",
         "_source_modified_at",
     )
     latest_first = Window.partitionBy(*NATURAL_KEY).orderBy(
-        F.col("_source_modified_at").desc(), F.col("_source_file").desc()
+        F.col("_source_modified_at").desc(), F.col("_source_file").desc(), F.col("_source_line").desc()
     )
     return (
         typed.withColumn("_rank", F.row_number().over(latest_first))
         .where(F.col("_rank") == 1)
-        .drop("_rank", "_source_file", "_source_modified_at")
+        .drop("_rank", "_source_file", "_source_line", "_source_modified_at")
     )

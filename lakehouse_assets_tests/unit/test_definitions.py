@@ -6,6 +6,8 @@ from lakehouse_assets.settings import load_settings
 # A rename here is a breaking change for schedules, sensors, backfills and downstream consumers.
 EXPECTED_ASSET_KEYS = [
     "bronze/flights",
+    "bronze/flights_file_ledger",
+    "bronze/flights_quarantine",
     "silver/flights",
 ]
 
