@@ -82,6 +82,21 @@ def _entry(values: dict) -> LedgerEntry:
     return LedgerEntry(**values)
 
 
+def partition_figures(entries: Sequence[LedgerEntry]) -> dict[date, dict[str, int]]:
+    """Per partition: rows read, loaded and quarantined, files loaded and rejected."""
+    figures: dict[date, dict[str, int]] = {}
+    for entry in entries:
+        day = figures.setdefault(
+            entry.partition_date,
+            {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files_loaded": 0, "files_rejected": 0},
+        )
+        day["rows_read"] += entry.rows_read
+        day["rows_loaded"] += entry.rows_loaded
+        day["rows_quarantined"] += entry.rows_quarantined
+        day["files_loaded" if entry.status == LOADED else "files_rejected"] += 1
+    return figures
+
+
 @dataclass(frozen=True)
 class FileChanges:
     new: list[LandedFile] = field(default_factory=list)

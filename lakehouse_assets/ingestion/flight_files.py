@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from functools import reduce
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -160,17 +160,3 @@ def _entry(landed, read, plans, rejected, counts, ingested_at) -> LedgerEntry:
         rows_quarantined=quarantined,
     )
 
-
-def partition_figures(entries: Sequence[LedgerEntry]) -> dict[date, dict[str, int]]:
-    """Per partition: rows read, loaded and quarantined, files loaded and rejected."""
-    figures: dict[date, dict[str, int]] = {}
-    for entry in entries:
-        day = figures.setdefault(
-            entry.partition_date,
-            {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "files_loaded": 0, "files_rejected": 0},
-        )
-        day["rows_read"] += entry.rows_read
-        day["rows_loaded"] += entry.rows_loaded
-        day["rows_quarantined"] += entry.rows_quarantined
-        day["files_loaded" if entry.status == LOADED else "files_rejected"] += 1
-    return figures

@@ -52,9 +52,9 @@ def hadoop_path(path: str) -> str:
     return _HADOOP_GLOB.sub(r"\\\1", path)
 
 
-def comparable(path: str) -> str:
-    """A local/remote path as listed, or as Spark reports it (URL-encoded, file:/ or dbfs:/ prefixed), made equal."""
-    text = unquote(path) if "://" in path or path.startswith(("file:", "dbfs:")) else path
+def comparable(path: str, *, from_spark: bool = False) -> str:
+    """A path as listed, or as Spark reports it (URL-encoded, with file:/ or dbfs:/), in one spelling."""
+    text = unquote(path) if from_spark else path
     for scheme in ("file:", "dbfs:"):
         if text.startswith(scheme):
             text = "/" + text[len(scheme) :].lstrip("/")
@@ -84,7 +84,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
     )
     facts, spark_paths = {}, []
     for row in raw.select("spark_path", "modified_at", *_fact_columns()).collect():
-        landed = by_path.get(comparable(row.spark_path))
+        landed = by_path.get(comparable(row.spark_path, from_spark=True))
         if landed is None:
             raise RuntimeError(f"Spark read {row.spark_path}, which matches no listed file; listed: {sorted(by_path)}")
         spark_paths.append((row.spark_path, landed.path, landed.day))

@@ -8,7 +8,8 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from lakehouse_assets.ingestion.csv_header import DriftError
-from lakehouse_assets.ingestion.flight_files import FlightIngestion, ingest_flight_files, partition_figures
+from lakehouse_assets.ingestion.file_ledger import partition_figures
+from lakehouse_assets.ingestion.flight_files import FlightIngestion, ingest_flight_files
 from lakehouse_assets.landing.layout import list_landed
 from lakehouse_assets_tests.flight_corpus import CASES, TAILNUM, TEN_MB, data_lines, real_rows, set_field, write_cases
 

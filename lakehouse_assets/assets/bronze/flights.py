@@ -11,8 +11,8 @@ import dagster as dg
 from ...ingestion.conservation import day_balances
 from ...ingestion.csv_header import DriftError
 from ...ingestion.file_ledger import PARTITION_COLUMN as LEDGER_PARTITION_COLUMN
-from ...ingestion.file_ledger import REJECTED, ledger_table
-from ...ingestion.flight_files import FEED, PARTITION_COLUMN, ingest_flight_files, partition_figures
+from ...ingestion.file_ledger import REJECTED, ledger_table, partition_figures
+from ...ingestion.flight_files import FEED, PARTITION_COLUMN, ingest_flight_files
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE, DeltaIOManager
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
