@@ -19,7 +19,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
-        "landing": LandingZone(root=sources.landing),
+        "landing": LandingZone(
+            root=sources.landing,
+            drift_policies={"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
+        ),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),

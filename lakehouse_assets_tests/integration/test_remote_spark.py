@@ -36,7 +36,7 @@ def materialize_slice(home: Path, env: dict[str, str]) -> subprocess.CompletedPr
     (dagster_home / "dagster.yaml").touch()
     command = [
         str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m", "lakehouse_assets",
-        "--select", "bronze/flights,silver/flights", "--partition-range", f"{FIRST_DAY}...{LAST_DAY}",
+        "--select", "bronze/flights,bronze/flights_quarantine,bronze/flights_file_ledger,silver/flights", "--partition-range", f"{FIRST_DAY}...{LAST_DAY}",
     ]  # fmt: skip
     environment = {**os.environ, "LAKEHOUSE_ENV": "test", "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(dagster_home), **env}
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)

@@ -10,6 +10,8 @@ EXPECTED_ASSET_KEYS = [
     "bronze/airports",
     "bronze/airports_quarantine",
     "bronze/flights",
+    "bronze/flights_file_ledger",
+    "bronze/flights_quarantine",
     "bronze/planes",
     "bronze/planes_quarantine",
     "bronze/weather",
