@@ -92,6 +92,20 @@ def spark_multi_asset(
     return lambda fn: decorate(requires_step_launcher(fn))
 
 
+def report_asset(*, key: Sequence[str], partitions_def: dg.PartitionsDefinition | None = None, **kwargs: Any):
+    """`dg.asset` for a report built from tables with Spark and written as an HTML document (no IO manager)."""
+    decorate = dg.asset(
+        key=list(key),
+        group_name="reports",
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+        kinds={"spark", "html"},
+        owners=OWNERS,
+        **kwargs,
+    )
+    return lambda fn: decorate(requires_step_launcher(fn))
+
+
 def spark_asset_check(**kwargs: Any):
     """`dg.asset_check` for a check that reads tables with Spark; like every Spark step it requires the launcher."""
     decorate = dg.asset_check(**kwargs)

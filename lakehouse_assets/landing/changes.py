@@ -15,6 +15,9 @@ from datetime import date
 
 from .layout import LandedFile
 
+# Materialisation metadata of a bronze partition: the digest of the file versions it was built from.
+LANDING_DIGEST = "landing_digest"
+
 
 def file_version(landed: LandedFile) -> str:
     return f"{landed.path}|{landed.size}|{landed.modified.timestamp():.6f}"
@@ -75,6 +78,18 @@ def changed_days(
         for day, found in sorted(by_day.items())
     ]
     return changes, sorted(outside)
+
+
+def not_yet_ingested(change: DayChange, ingested: Mapping[str, Mapping[date, str]]) -> DayChange | None:
+    """The part of `change` whose files bronze has not already ingested (e.g. by a backfill), if any."""
+    kept = [
+        (feed, digest)
+        for feed, digest in zip(change.feeds, change.digests, strict=True)
+        if ingested.get(feed, {}).get(change.day) != digest
+    ]
+    if not kept:
+        return None
+    return DayChange(change.day, tuple(feed for feed, _ in kept), tuple(digest for _, digest in kept))
 
 
 def advance(cursor: LandingCursor, requested: Iterable[DayChange]) -> LandingCursor:

@@ -6,6 +6,7 @@ from ..settings import Settings
 from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
 from .reference_db import ReferenceDatabase
+from .report_store import ReportStore
 from .spark import SparkResource
 from .step_launcher import STEP_LAUNCHER_KEY, step_launcher_resource
 from .warehouse import Warehouse
@@ -27,5 +28,6 @@ def build_resources(settings: Settings) -> dict[str, object]:
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
         "weather": WeatherSource.from_settings(sources.weather),
+        "reports": ReportStore(root=environment.storage.reports),
         STEP_LAUNCHER_KEY: step_launcher_resource(settings),
     }

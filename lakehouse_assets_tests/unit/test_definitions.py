@@ -19,6 +19,7 @@ EXPECTED_ASSET_KEYS = [
     "features/flight_features",
     "gold/daily_delay_summary",
     "gold/flights_enriched",
+    "reports/data_quality",
     "silver/airlines",
     "silver/airports",
     "silver/flights",

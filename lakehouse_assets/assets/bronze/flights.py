@@ -8,20 +8,23 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conservation import day_balances
 from ...ingestion.csv_header import DriftError
 from ...ingestion.file_ledger import PARTITION_COLUMN as LEDGER_PARTITION_COLUMN
 from ...ingestion.file_ledger import REJECTED, ledger_table, partition_figures
 from ...ingestion.flight_files import FEED, PARTITION_COLUMN, ingest_flight_files
-from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE, DeltaIOManager
+from ...landing.changes import LANDING_DIGEST, day_digests
+from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
-from ..common import delta_out, run_window, spark_multi_asset
+from ...resources.warehouse import Warehouse
+from ..common import delta_out, run_window, spark_asset_check, spark_multi_asset
 
 FLIGHTS = dg.AssetKey(["bronze", "flights"])
 QUARANTINE = dg.AssetKey(["bronze", "flights_quarantine"])
 LEDGER = dg.AssetKey(["bronze", ledger_table(FEED)])
-CONSERVATION_CHECK = "rows_read_equal_loaded_plus_quarantined"
+CONSERVATION_CHECK = ROWS_CONSERVED
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -67,7 +70,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             )
         except DriftError as error:
             raise dg.Failure(description=str(error)) from None
-        _report_partitions(context, daily, result.entries)
+        _report_partitions(context, daily, result.entries, day_digests(files))
         bronze_metadata = {"drift_policy": policy}
         if policy == "add":
             bronze_metadata |= {ALLOW_SCHEMA_CHANGE: True, "added_columns": ", ".join(result.added_columns) or "none"}
@@ -75,7 +78,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         yield dg.Output(result.quarantine, "flights_quarantine")
         yield dg.Output(result.ledger, "flights_file_ledger")
 
-    @dg.asset_check(
+    @spark_asset_check(
         asset=FLIGHTS,
         name=CONSERVATION_CHECK,
         blocking=True,
@@ -83,18 +86,16 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         description="Per day of the run: rows read (file ledger) = rows in bronze/flights + rows in "
         "bronze/flights_quarantine, on the committed tables. Blocks downstream assets when it fails.",
     )
-    def flights_conservation(
-        context: dg.AssetCheckExecutionContext, io_manager: dg.ResourceParam[DeltaIOManager]
-    ) -> dg.AssetCheckResult:
+    def flights_conservation(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
         run = context.op_execution_context
         window = None
         if run.has_partition_key or run.has_partition_key_range:
             window = (run.partition_time_window.start.date(), run.partition_time_window.end.date())
         balances = day_balances(
-            io_manager.spark.session,
-            ledger=io_manager.table_for(LEDGER),
-            loaded=io_manager.table_for(FLIGHTS),
-            quarantine=io_manager.table_for(QUARANTINE),
+            warehouse.spark.session,
+            ledger=warehouse.ref(LEDGER),
+            loaded=warehouse.ref(FLIGHTS),
+            quarantine=warehouse.ref(QUARANTINE),
             partition_column=PARTITION_COLUMN,
             window=window,
         )
@@ -114,12 +115,15 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
     return [bronze_flights, flights_conservation]
 
 
-def _report_partitions(context: dg.AssetExecutionContext, daily: dg.DailyPartitionsDefinition, entries) -> None:
-    """Each partition's materialisation shows its own figures: rows read = loaded + quarantined, and files."""
+def _report_partitions(
+    context: dg.AssetExecutionContext, daily: dg.DailyPartitionsDefinition, entries, digests: dict[date, str]
+) -> None:
+    """Each partition's materialisation shows its own figures (rows read = loaded + quarantined, files) and
+    the digest of the file versions it ingested, which the landing sensor compares against."""
     figures = partition_figures(entries)
     for key in context.partition_keys:
         day: date = daily.time_window_for_partition_key(key).start.date()
-        metadata: dict[str, object] = dict(figures.get(day, {}))
+        metadata: dict[str, object] = {**figures.get(day, {}), LANDING_DIGEST: digests.get(day, "")}
         rejected = [entry for entry in entries if entry.partition_date == day and entry.status == REJECTED]
         if rejected:
             metadata["rejected_files"] = dg.MetadataValue.md(
