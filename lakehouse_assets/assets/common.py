@@ -14,6 +14,15 @@ from ..resources.step_launcher import STEP_LAUNCHER_KEY
 OWNERS = ["team:data-platform"]
 SPARK_DELTA = {"spark", "delta"}
 
+# Materialise a partition when its upstream partitions update: Dagster's `eager()` without its restriction to
+# the latest day, because late files for old days are normal (and the data replays 2013).
+FOLLOWS_UPSTREAM = (
+    dg.AutomationCondition.any_deps_updated().since_last_handled()
+    & ~dg.AutomationCondition.any_deps_missing()
+    & ~dg.AutomationCondition.any_deps_in_progress()
+    & ~dg.AutomationCondition.in_progress()
+).with_label("follows upstream partitions")
+
 
 def spark_asset(
     *,
@@ -78,6 +87,20 @@ def spark_multi_asset(
         outs=outs,
         partitions_def=partitions_def,
         backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+        **kwargs,
+    )
+    return lambda fn: decorate(requires_step_launcher(fn))
+
+
+def report_asset(*, key: Sequence[str], partitions_def: dg.PartitionsDefinition | None = None, **kwargs: Any):
+    """`dg.asset` for a report built from tables with Spark and written as an HTML document (no IO manager)."""
+    decorate = dg.asset(
+        key=list(key),
+        group_name="reports",
+        partitions_def=partitions_def,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+        kinds={"spark", "html"},
+        owners=OWNERS,
         **kwargs,
     )
     return lambda fn: decorate(requires_step_launcher(fn))

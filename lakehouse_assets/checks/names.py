@@ -1,5 +1,7 @@
 """Asset-check names, shared by the checks, tests, sensors and reports that refer to them."""
 
+# Ingestion: every row read is loaded or quarantined, on the committed tables.
+ROWS_CONSERVED = "rows_conserved"
 NATURAL_KEY_COMPLETE = "natural_key_complete"
 NATURAL_KEY_UNIQUE = "natural_key_unique"
 VOLUME_WITHIN_RECENT_RANGE = "volume_within_recent_range"

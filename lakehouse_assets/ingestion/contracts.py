@@ -164,12 +164,16 @@ def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
     return result
 
 
-def apply_contract(raw: DataFrame, contract: Contract, unexpected: Sequence[str] = ()) -> DataFrame:
+def apply_contract(
+    raw: DataFrame, contract: Contract, unexpected: Sequence[str] | Mapping[str, str] = ()
+) -> DataFrame:
     """Type the text columns of `raw` by the contract; keep every other column of `raw` as it is.
 
     `unexpected` names extra text columns (not in the contract) whose values go to `_rescued_data` and are
-    dropped; that is the `rescue` drift policy. Empty text counts as missing.
+    dropped; that is the `rescue` drift policy. A mapping gives, per column, the name to rescue it under
+    (the source's own name when the column had to be renamed to be addressable). Empty text counts as missing.
     """
+    rescue_as = dict(unexpected) if isinstance(unexpected, Mapping) else {column: column for column in unexpected}
     typed: dict[str, Column] = {}
     rescued: list[Column] = []
     violations: list[Column] = []
@@ -186,10 +190,10 @@ def apply_contract(raw: DataFrame, contract: Contract, unexpected: Sequence[str]
             )
         else:
             rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
-    for column in unexpected:
-        rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(column).alias("k"), F.col(column).alias("v"))))
+    for column, key in rescue_as.items():
+        rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(key).alias("k"), F.col(column).alias("v"))))
     rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
-    others = [name for name in raw.columns if name not in contract.properties and name not in unexpected]
+    others = [name for name in raw.columns if name not in contract.properties and name not in rescue_as]
     return raw.select(
         *[typed[column].cast(contract.spark_type(column)).alias(column) for column in contract.columns],
         (  # a contract of key fields only, with no unexpected columns, has nothing to rescue

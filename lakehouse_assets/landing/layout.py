@@ -50,13 +50,44 @@ def list_landed(root: str, feed: str, day: date) -> list[LandedFile]:
     for info in fs.glob(f"{folder}/{pattern}", detail=True).values():
         if info.get("type") != "file":
             continue
-        found.append(LandedFile(path=_uri(fs, info["name"]), size=int(info["size"]), modified=_mtime(info), day=day))
+        found.append(LandedFile(path=_uri(fs, root, info["name"]), size=int(info["size"]), modified=_mtime(info), day=day))
     return sorted(found, key=lambda landed: landed.path)
 
 
-def _uri(fs: fsspec.AbstractFileSystem, path: str) -> str:
+def list_feed(root: str, feed: str) -> tuple[list[LandedFile], list[str]]:
+    """Every file of the feed across all day folders in one listing, and the paths not in a YYYY-MM-DD folder."""
+    if feed not in FEEDS:
+        raise ValueError(f"unknown feed {feed!r}; expected one of {', '.join(FEEDS)}")
+    fs, folder = fsspec.core.url_to_fs(f"{root.rstrip('/')}/{feed}")
+    if not fs.isdir(folder):
+        return [], []
+    found, strays = [], []
+    for path, info in fs.glob(f"{folder}/*/{FEEDS[feed]}", detail=True).items():
+        if info.get("type") != "file":
+            continue
+        day_name = path.rstrip("/").split("/")[-2]
+        day = _parse_day(day_name) if DAY_FOLDER.match(day_name) else None
+        if day is None:
+            strays.append(_uri(fs, root, info["name"]))
+            continue
+        found.append(LandedFile(path=_uri(fs, root, info["name"]), size=int(info["size"]), modified=_mtime(info), day=day))
+    return sorted(found, key=lambda landed: landed.path), sorted(strays)
+
+
+def _parse_day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(name)
+    except ValueError:
+        return None
+
+
+def _uri(fs: fsspec.AbstractFileSystem, root: str, path: str) -> str:
+    """A path Spark can open: local paths stay plain; remote ones keep the root's scheme (s3a://, not s3://)."""
     protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
-    return path if protocol in ("file", "local") else f"{protocol}://{path}"
+    if protocol in ("file", "local"):
+        return path
+    scheme = root.split("://", 1)[0] if "://" in root else protocol
+    return f"{scheme}://{path}"
 
 
 def _mtime(info: dict) -> datetime:

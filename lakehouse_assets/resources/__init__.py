@@ -7,6 +7,7 @@ from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
 from .mlflow_tracking import MlflowTracking
 from .reference_db import ReferenceDatabase
+from .report_store import ReportStore
 from .spark import SparkResource
 from .step_launcher import STEP_LAUNCHER_KEY, step_launcher_resource
 from .warehouse import Warehouse
@@ -20,11 +21,15 @@ def build_resources(settings: Settings) -> dict[str, object]:
     return {
         "spark": spark,
         "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
-        "landing": LandingZone(root=sources.landing),
+        "landing": LandingZone(
+            root=sources.landing,
+            drift_policies={"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
+        ),
         "mlflow": MlflowTracking.from_settings(environment.mlflow),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
         "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
         "weather": WeatherSource.from_settings(sources.weather),
+        "reports": ReportStore(root=environment.storage.reports),
         STEP_LAUNCHER_KEY: step_launcher_resource(settings),
     }

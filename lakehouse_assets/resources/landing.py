@@ -10,6 +10,12 @@ from ..landing.layout import LandedFile, days, list_landed, reference_db_path
 
 class LandingZone(dg.ConfigurableResource):
     root: str = Field(description="Folder or URI holding <feed>/<YYYY-MM-DD>/ files and reference/.")
+    drift_policies: dict[str, str] = Field(
+        default_factory=dict, description="Per feed: rescue (default) | fail | add, from sources.<feed>.drift_policy."
+    )
+
+    def drift_policy(self, feed: str) -> str:
+        return self.drift_policies.get(feed, "rescue")
 
     def files(self, feed: str, start: date, end_exclusive: date) -> list[LandedFile]:
         return [landed for day in days(start, end_exclusive) for landed in list_landed(self.root, feed, day)]

@@ -12,6 +12,7 @@ _INTEGER_COLUMNS = (
     "air_time", "distance",
 )  # fmt: skip
 _TEXT_COLUMNS = ("carrier", "tailnum", "origin", "dest")
+_DELIVERY_ORDER = ("_source_modified_at", "_source_file", "_source_line")
 
 
 def _local_timestamp(day: Column, hhmm: Column, zone: Column) -> Column:
@@ -21,14 +22,20 @@ def _local_timestamp(day: Column, hhmm: Column, zone: Column) -> Column:
     )
 
 
-def latest_delivery(frame: DataFrame, key: tuple[str, ...]) -> DataFrame:
-    """One row per key: the most recently delivered copy wins, so a corrected re-send replaces the original."""
-    latest_first = Window.partitionBy(*key).orderBy(F.col("_source_modified_at").desc(), F.col("_source_file").desc())
-    return frame.withColumn("_rank", F.row_number().over(latest_first)).where("_rank = 1").drop("_rank")
+def latest_delivery(frame: DataFrame, key: tuple[str, ...], delivery_order: tuple[str, ...]) -> DataFrame:
+    """One row per key: the most recently delivered copy wins, so a corrected re-send replaces the original.
+
+    `delivery_order` ranks copies, latest first when sorted descending (e.g. file time, file, line).
+    """
+    latest_first = Window.partitionBy(*key).orderBy(*[F.col(column).desc() for column in delivery_order])
+    return frame.withColumn("_rank", F.row_number().over(latest_first)).where("_rank = 1").drop("_rank", *delivery_order)
 
 
 def clean_flights(bronze: DataFrame, airports: DataFrame) -> DataFrame:
     """Type the feed, keep the latest delivery of each scheduled flight, and place it in time.
+
+    A flight re-sent in a later file (same natural key) replaces the earlier copy, so corrections win; within
+    one file, the later line wins.
 
     Times in the feed are local clock times (HHMM) at the origin (departures) and destination (arrivals).
     `sched_dep_utc`/`sched_arr_utc` are the instants they denote in the airports' IANA zones (an arrival
@@ -39,13 +46,11 @@ def clean_flights(bronze: DataFrame, airports: DataFrame) -> DataFrame:
         F.col("flight_date").cast("date"),
         *[F.nullif(F.trim(F.col(name).cast("string")), F.lit("")).alias(name) for name in _TEXT_COLUMNS],
         *[F.col(name).try_cast("int").alias(name) for name in _INTEGER_COLUMNS],
-        "_source_file",
-        "_source_modified_at",
+        *_DELIVERY_ORDER,
     )
     zones = airports.select("faa", "tzone")
     flights = (
-        latest_delivery(typed, NATURAL_KEY)
-        .drop("_source_file", "_source_modified_at")
+        latest_delivery(typed, NATURAL_KEY, _DELIVERY_ORDER)
         .join(zones.withColumnsRenamed({"faa": "origin", "tzone": "origin_tz"}), "origin", "left")
         .join(zones.withColumnsRenamed({"faa": "dest", "tzone": "dest_tz"}), "dest", "left")
     )

@@ -8,6 +8,8 @@ from pyspark.sql import functions as F
 from .flights import latest_delivery
 
 NATURAL_KEY = ("origin", "observed_hour_utc")
+# Latest copy first: the page or file delivered last, then its later record.
+_DELIVERY_ORDER = ("_source_modified_at", "_source_file", "_page", "_record")
 
 # Units of the measurements, kept as delivered (US conventions of the source stations).
 UNITS = {
@@ -48,7 +50,6 @@ def clean_weather(bronze: DataFrame) -> DataFrame:
             F.col(source).cast("double").alias(name, metadata={"comment": f"[{UNITS[name]}]"})
             for name, source in _SOURCE_NAMES.items()
         ],
-        "_source_file",
-        "_source_modified_at",
+        *_DELIVERY_ORDER,
     )
-    return latest_delivery(typed, NATURAL_KEY).drop("_source_file", "_source_modified_at")
+    return latest_delivery(typed, NATURAL_KEY, _DELIVERY_ORDER)

@@ -53,6 +53,10 @@ EMULATOR_SPARK_DEFAULTS = {
 }
 
 
+# Where a Databricks runtime keeps its Python; cluster specs point PYSPARK_PYTHON at it.
+RUNTIME_PYTHON = "/databricks/python3/bin/python3"
+
+
 @dataclass
 class EmulatedRun:
     run_id: int
@@ -211,6 +215,8 @@ class RunExecutor:
             # Stands in for the runtime's own credentials, which a step uses to call back into the workspace.
             "DATABRICKS_TOKEN": run.token,
         }  # fmt: skip
+        if env.get("PYSPARK_PYTHON") == RUNTIME_PYTHON:  # the runtime's interpreter is this one here
+            env["PYSPARK_PYTHON"] = sys.executable
         if run.cancelled:
             raise ApiError(400, "CANCELED", "Run cancelled before it started.")
         run.cluster_id = task.get("existing_cluster_id") or f"emulated-{run.run_id}"

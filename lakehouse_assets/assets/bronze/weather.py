@@ -4,10 +4,12 @@ from datetime import date
 
 import dagster as dg
 
+from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
 from ...ingestion.http_pages import HttpSourceError
 from ...ingestion.weather import OBSERVATION_DATE, PROVENANCE, added_fields, weather_rows
 from ...ingestion.weather_payload import PayloadError, WeatherPage, read_weather_file
+from ...landing.changes import LANDING_DIGEST, day_digests
 from ...landing.layout import days
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
@@ -16,7 +18,6 @@ from ...resources.warehouse import Warehouse
 from ...resources.weather_source import WeatherSource
 from ..common import delta_outs, output_name, run_window, spark_multi_asset
 
-ROWS_CONSERVED = "rows_conserved"
 KEY, QUARANTINE_KEY = ["bronze", "weather"], ["bronze", "weather_quarantine"]
 
 
@@ -40,7 +41,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
     ):
         start, end = run_window(context)
         try:
-            pages, requests = _fetch(context, weather, landing, start, end)
+            pages, requests, digests = _fetch(context, weather, landing, start, end)
             typed = weather_rows(spark.session, pages, weather.drift_policy)  # type: ignore[arg-type]
         except (PayloadError, HttpSourceError) as error:
             raise dg.Failure(f"weather for {start}..{end}: {error}; nothing was written") from None
@@ -51,6 +52,8 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         for partition_key in context.partition_keys:  # conservation per day, visible on each partition
             counts = per_day.get(date.fromisoformat(partition_key))
             figures = counts.as_metadata() if counts else {"rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0}
+            if weather.mode == "files":  # what the landing sensor compares the day's files against
+                figures[LANDING_DIGEST] = digests.get(date.fromisoformat(partition_key), "")
             context.add_asset_metadata(figures, asset_key=dg.AssetKey(KEY), partition_key=partition_key)
         yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
         yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
@@ -65,8 +68,11 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
     return [bronze_weather]
 
 
-def _fetch(context, weather: WeatherSource, landing: LandingZone, start: date, end: date) -> tuple[list[WeatherPage], int]:
-    """Every page for the window's days: from the API, or one page per landing file."""
+def _fetch(
+    context, weather: WeatherSource, landing: LandingZone, start: date, end: date
+) -> tuple[list[WeatherPage], int, dict[date, str]]:
+    """Every page for the window's days (from the API, or one page per landing file), the HTTP requests made,
+    and per day the digest of the landing files read."""
     if weather.mode == "api":
         client = weather.client()
         pages, requests = [], 0
@@ -75,11 +81,11 @@ def _fetch(context, weather: WeatherSource, landing: LandingZone, start: date, e
             pages.extend(fetched.pages)
             requests += fetched.requests
         context.log.info(f"fetched {len(pages)} page(s) in {requests} request(s) from {weather.url}")
-        return pages, requests
+        return pages, requests, {}
     missing = landing.missing_days("weather", start, end)
     if missing:
         shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
         raise PayloadError(f"no weather file landed for {len(missing)} day(s): {shown} under {landing.root}/weather/")
     files = landing.files("weather", start, end)
     context.log.info(f"reading {len(files)} weather file(s) for {start}..{end}")
-    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in files], 0
+    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in files], 0, day_digests(files)

@@ -4,7 +4,7 @@ import dagster as dg
 from pyspark.sql import DataFrame
 
 from ...transforms.features import HISTORY_DAYS, flight_features
-from ..common import run_window, spark_asset
+from ..common import FOLLOWS_UPSTREAM, run_window, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -23,6 +23,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             "weather": dg.AssetIn(key=["silver", "weather"]),
             "planes": dg.AssetIn(key=["silver", "planes"]),
         },
+        automation_condition=FOLLOWS_UPSTREAM,
     )
     def features_flight_features(
         context: dg.AssetExecutionContext, flights: DataFrame, weather: DataFrame, planes: DataFrame

@@ -4,7 +4,7 @@ import dagster as dg
 from pyspark.sql import DataFrame
 
 from ...transforms.gold import daily_delay_summary
-from ..common import spark_asset
+from ..common import FOLLOWS_UPSTREAM, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -13,6 +13,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         partitions_def=daily,
         partition_column="flight_date",
         ins={"flights": dg.AssetIn(key=["silver", "flights"])},
+        automation_condition=FOLLOWS_UPSTREAM,
     )
     def delay_summary(flights: DataFrame) -> DataFrame:
         """Per day, carrier and origin: flights, cancellations, mean and p90 delays (minutes), share delayed > 15 min."""

@@ -4,7 +4,7 @@ import dagster as dg
 from pyspark.sql import DataFrame
 
 from ...transforms.gold import enrich_flights
-from ..common import spark_asset
+from ..common import FOLLOWS_UPSTREAM, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -19,6 +19,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             "airlines": dg.AssetIn(key=["silver", "airlines"]),
             "airports": dg.AssetIn(key=["silver", "airports"]),
         },
+        automation_condition=FOLLOWS_UPSTREAM,
     )
     def flights_enriched(
         flights: DataFrame, weather: DataFrame, planes: DataFrame, airlines: DataFrame, airports: DataFrame

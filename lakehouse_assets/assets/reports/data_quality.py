@@ -1,0 +1,112 @@
+"""reports/data_quality: per day, the conservation ledger, quarantine reasons, rejected files and check results."""
+
+from datetime import date
+
+import dagster as dg
+import pandas as pd
+from pyspark.sql import functions as F
+
+from ...reporting.data_quality import QualityEvidence, conservation_plot, data_quality_report, summarize
+from ...reporting.document import png_data_uri
+from ...resources.report_store import ReportStore
+from ...resources.warehouse import Warehouse
+from ..common import FOLLOWS_UPSTREAM, report_asset, run_window
+from .evidence import check_results, partition_metadata
+
+REPORT = "data_quality"
+CHECKED_LAYERS = {"bronze", "silver", "gold", "features"}
+UPSTREAM = [
+    ["bronze", "flights"], ["bronze", "flights_quarantine"], ["bronze", "flights_file_ledger"],
+    ["bronze", "weather"], ["bronze", "weather_quarantine"],
+]  # fmt: skip
+
+
+def _per_day(frame, day_column: str, *group: str) -> pd.DataFrame:
+    return frame.groupBy(F.col(day_column).alias("day"), *group).count().toPandas()
+
+
+def gather(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, check_keys: list[dg.AssetCheckKey], start: date, end: date
+) -> dict[date, QualityEvidence]:
+    window = (start, end)
+    ledger = warehouse.read(["bronze", "flights_file_ledger"], window, "partition_date").toPandas()
+    flights = _per_day(warehouse.read(["bronze", "flights"], window, "flight_date"), "flight_date")
+    flights_q = _per_day(warehouse.read(["bronze", "flights_quarantine"], window, "flight_date"), "flight_date", "reason")
+    weather = _per_day(warehouse.read(["bronze", "weather"], window, "observation_date"), "observation_date")
+    weather_q = _per_day(
+        warehouse.read(["bronze", "weather_quarantine"], window, "observation_date"), "observation_date",
+        F.col("_quarantine_reason").alias("reason"),
+    )  # fmt: skip
+    evidence = {}
+    for key in context.partition_keys:
+        day = date.fromisoformat(key)
+        day_ledger = ledger[ledger.partition_date == day]
+        weather_read = partition_metadata(context.instance, dg.AssetKey(["bronze", "weather"]), day).get("rows_read")
+        conservation = pd.DataFrame(
+            [
+                _balance("flights", int(day_ledger.rows_read.sum()), flights, flights_q, day),
+                _balance("weather", weather_read, weather, weather_q, day),
+            ]
+        )
+        reasons = pd.concat(
+            [frame[frame.day == day].assign(source=source) for source, frame in (("flights", flights_q), ("weather", weather_q))]
+        )
+        rejected = day_ledger[day_ledger.status == "rejected"]
+        try:
+            checks = pd.DataFrame(check_results(context.instance, check_keys, day))
+        except Exception as error:  # the instance may not be reachable from remote compute
+            context.log.warning(f"check results unavailable: {error}")
+            checks = pd.DataFrame([{"asset": "-", "check": "-", "result": "unavailable", "details": str(error)[:120]}])
+        evidence[day] = QualityEvidence(
+            day=day,
+            conservation=conservation,
+            quarantine_reasons=reasons.rename(columns={"count": "rows"})[["source", "reason", "rows"]]
+            .sort_values("rows", ascending=False)
+            .reset_index(drop=True),
+            rejected_files=pd.DataFrame({"source": "flights", "file": rejected.path, "reason": rejected.reason}),
+            checks=checks,
+        )
+    return evidence
+
+
+def _balance(source: str, read, loaded: pd.DataFrame, quarantined: pd.DataFrame, day: date) -> dict:
+    rows_loaded = int(loaded[loaded.day == day]["count"].sum())
+    rows_quarantined = int(quarantined[quarantined.day == day]["count"].sum())
+    return {
+        "source": source,
+        "rows_read": int(read) if read is not None else rows_loaded + rows_quarantined,
+        "rows_loaded": rows_loaded,
+        "rows_quarantined": rows_quarantined,
+    }
+
+
+def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey]) -> list[dg.AssetsDefinition]:
+    shown = [key for key in check_keys if key.asset_key.path[0] in CHECKED_LAYERS]
+
+    @report_asset(
+        key=["reports", REPORT],
+        partitions_def=daily,
+        deps=UPSTREAM,
+        automation_condition=FOLLOWS_UPSTREAM,
+    )
+    def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse, reports: ReportStore) -> dg.MaterializeResult:
+        """Per day: rows read, loaded and quarantined by source, quarantine reasons, rejected files and check results,
+        as an HTML document under the reports location."""
+        start, end = run_window(context)
+        for day, evidence in gather(context, warehouse, shown, start, end).items():
+            path = reports.write(REPORT, day.isoformat(), data_quality_report(evidence).render())
+            numbers = summarize(evidence)
+            preview = png_data_uri(conservation_plot(evidence, dpi=60))
+            summary = (
+                f"**{day}** — {numbers['rows_read']:,} rows read, {numbers['rows_loaded']:,} loaded, "
+                f"{numbers['rows_quarantined']:,} quarantined; {numbers['files_rejected']} file(s) rejected; "
+                f"checks: {numbers['checks_passed']} passed, {numbers['checks_warning']} warning, "
+                f"{numbers['checks_failed']} failed.\n\n![rows by source]({preview})"
+            )
+            context.add_asset_metadata(
+                {**numbers, "summary": dg.MetadataValue.md(summary), "report": dg.MetadataValue.path(path)},
+                partition_key=day.isoformat(),
+            )
+        return dg.MaterializeResult()
+
+    return [data_quality]

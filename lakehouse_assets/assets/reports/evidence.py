@@ -1,0 +1,61 @@
+"""What the Dagster instance knows that reports show: check results and ingestion figures per day.
+
+In prod a report step runs on Databricks; when the instance's storage is not reachable from there, these
+come back empty and the report says so instead of failing.
+"""
+
+from datetime import date
+
+import dagster as dg
+from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PARTITION_NAME_TAG,
+)
+
+
+def _covers(tags: dict[str, str], day: date) -> bool:
+    first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
+    last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
+    return first is None or (first <= day.isoformat() <= last)  # a run without partitions judged whole tables
+
+
+def check_results(
+    instance: dg.DagsterInstance, check_keys: list[dg.AssetCheckKey], day: date, history: int = 25
+) -> list[dict[str, str]]:
+    """Per check: the latest completed evaluation from a run that covered `day` ('not run' if none did)."""
+    rows, run_tags = [], {}
+    for key in sorted(check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        result, details = "not run", ""
+        records = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=history, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+        )
+        for record in records:
+            if record.run_id not in run_tags:
+                run = instance.get_run_by_id(record.run_id)
+                run_tags[record.run_id] = dict(run.tags) if run else {}
+            if not _covers(run_tags[record.run_id], day) or record.event is None:
+                continue
+            evaluation = record.event.dagster_event.event_specific_data
+            if evaluation.passed:
+                result = "passed"
+            else:
+                result = "warning" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
+            details = "; ".join(f"{name}={_short(value.value)}" for name, value in list(evaluation.metadata.items())[:4])
+            break
+        rows.append({"asset": key.asset_key.to_user_string(), "check": key.name, "result": result, "details": details})
+    return rows
+
+
+def partition_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> dict[str, object]:
+    """Metadata of the latest materialisation of `key`'s partition `day` (empty if never materialised)."""
+    page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[day.isoformat()]), limit=1)
+    if not page.records:
+        return {}
+    return {name: value.value for name, value in page.records[0].asset_materialization.metadata.items()}
+
+
+def _short(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "…"

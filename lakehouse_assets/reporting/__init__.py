@@ -1,0 +1,1 @@
+"""Self-contained HTML reports: pure functions from pandas frames and numbers to documents. No Dagster here."""

@@ -1,0 +1,81 @@
+"""Matplotlib figures rendered to PNG bytes, each with a title, labelled axes and units."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are rendered to files and embedded
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+PALETTE = ["#1f6f8b", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#99582a", "#6d597a", "#b56576"]
+
+
+def _png(figure, dpi: int) -> bytes:
+    buffer = io.BytesIO()
+    figure.tight_layout()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def bar_chart(
+    labels: Sequence[str], values: Sequence[float], *, title: str, xlabel: str, ylabel: str, dpi: int = 110,
+    horizontal: bool = False,
+) -> bytes:  # fmt: skip
+    figure, axis = plt.subplots(figsize=(7.5, 3.6))
+    if all(float(value).is_integer() for value in values):  # counts: no half rows on the axis
+        (axis.xaxis if horizontal else axis.yaxis).set_major_locator(MaxNLocator(integer=True))
+    if horizontal:
+        axis.barh(list(labels), list(values), color=PALETTE[0])
+        axis.invert_yaxis()
+    else:
+        axis.bar(list(labels), list(values), color=PALETTE[0])
+        axis.tick_params(axis="x", rotation=45 if len(labels) > 8 else 0)
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axis.grid(axis="x" if horizontal else "y", alpha=0.3)
+    return _png(figure, dpi)
+
+
+def grouped_bars(
+    frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, dpi: int = 110
+) -> bytes:
+    """One group of bars per index value, one bar per column."""
+    figure, axis = plt.subplots(figsize=(7.5, 3.6))
+    frame.plot.bar(ax=axis, color=PALETTE[: len(frame.columns)], rot=0, width=0.8)
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axis.grid(axis="y", alpha=0.3)
+    axis.legend(frameon=False, fontsize=8)
+    return _png(figure, dpi)
+
+
+def line_chart(
+    frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, highlight: str | None = None, dpi: int = 110
+) -> bytes:
+    """One line per column over the index; `highlight` marks one index value (e.g. the report's day)."""
+    figure, axis = plt.subplots(figsize=(7.5, 3.4))
+    for position, column in enumerate(frame.columns):
+        axis.plot(frame.index, frame[column], marker="o", markersize=3, label=str(column), color=PALETTE[position % len(PALETTE)])
+    if highlight is not None:
+        axis.axvline(highlight, color="#999999", linestyle="--", linewidth=1)
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axis.grid(alpha=0.3)
+    if len(frame.columns) > 1:
+        axis.legend(frameon=False, fontsize=8)
+    figure.autofmt_xdate()
+    return _png(figure, dpi)
+
+
+def histogram(
+    values: Sequence[float], *, title: str, xlabel: str, ylabel: str = "flights", bins: int = 20, dpi: int = 110
+) -> bytes:
+    figure, axis = plt.subplots(figsize=(7.5, 3.4))
+    axis.hist(list(values), bins=bins, color=PALETTE[0], edgecolor="white")
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    axis.grid(axis="y", alpha=0.3)
+    return _png(figure, dpi)

@@ -1,0 +1,46 @@
+"""Where report files live: <reports>/<report>/<YYYY-MM-DD>.html (or <report>/<name>.html), written atomically."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import fsspec
+
+
+@dataclass(frozen=True)
+class StoredReport:
+    report: str
+    path: str
+    modified: datetime
+
+
+def report_path(root: str, report: str, name: str) -> str:
+    return f"{root.rstrip('/')}/{report}/{name}.html"
+
+
+def write_report(root: str, report: str, name: str, html: str) -> str:
+    """Write the document under a temporary name and move it into place, so readers never see half a file."""
+    target = report_path(root, report, name)
+    fs, path = fsspec.core.url_to_fs(target)
+    fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+    temporary = f"{path}.{uuid.uuid4().hex}.tmp"
+    with fs.open(temporary, "w", encoding="utf-8") as handle:
+        handle.write(html)
+    fs.mv(temporary, path)
+    return target
+
+
+def list_reports(root: str, name: str | None = None) -> list[StoredReport]:
+    """Every stored report (optionally only those called `name`, e.g. a date), newest first."""
+    fs, path = fsspec.core.url_to_fs(root)
+    if not fs.isdir(path):
+        return []
+    pattern = f"{path.rstrip('/')}/*/{name or '*'}.html"
+    found = []
+    for file, info in fs.glob(pattern, detail=True).items():
+        modified = info.get("mtime") or info.get("LastModified") or 0
+        when = modified if isinstance(modified, datetime) else datetime.fromtimestamp(float(modified))
+        found.append(StoredReport(report=file.rstrip("/").split("/")[-2], path=file, modified=when))
+    return sorted(found, key=lambda stored: (stored.modified, stored.path), reverse=True)

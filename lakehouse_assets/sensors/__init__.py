@@ -1,0 +1,1 @@
+"""Sensors: new landing files start runs; drift or an old model starts retraining."""

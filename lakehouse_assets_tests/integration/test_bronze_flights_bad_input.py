@@ -1,0 +1,111 @@
+"""bronze/flights through Dagster with bad files mixed into real days: the run survives, conservation holds and is
+checked on the committed tables, drift policies behave as configured."""
+
+import dataclasses
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse_assets.assets.bronze.flights import CONSERVATION_CHECK, FLIGHTS
+from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.landing.layout import day_dir
+from lakehouse_assets.runs import materialize_range
+from lakehouse_assets.settings import Settings
+from lakehouse_assets.settings.models import FileFeedSettings
+from lakehouse_assets.tables import read_table, table_exists
+from lakehouse_assets_tests.flight_corpus import CASES, write_cases
+
+from .conftest import FIRST_DAY, LAST_DAY
+from .test_flights_slice import FLIGHTS_SLICE, content_hash, package_counts, table
+
+pytestmark = pytest.mark.integration
+BAD_DAY = FIRST_DAY + timedelta(days=1)
+MIXED_IN = ["wrong_delimiter.csv", "truncated_last_line.csv", "extra_column.csv", "gzip.csv", "empty.csv", "dates_outside.csv", "duplicate_rows.csv", "latin1.csv"]  # fmt: skip
+TABLES = [("bronze", "flights"), ("bronze", "flights_quarantine"), ("bronze", "flights_file_ledger"), ("silver", "flights")]
+BRONZE = dg.AssetSelection.groups("bronze")
+
+
+def mix_in(settings: Settings, names: list[str], day=BAD_DAY) -> None:
+    folder = Path(day_dir(settings.environment.sources.landing, "flights", day))
+    write_cases(folder, day, [case for case in CASES if case.name in names])
+
+
+def with_drift_policy(settings: Settings, policy: str) -> Settings:
+    sources = settings.environment.sources.model_copy(update={"flights": FileFeedSettings(drift_policy=policy)})
+    return dataclasses.replace(settings, environment=settings.environment.model_copy(update={"sources": sources}))
+
+
+def test_bad_files_are_rejected_or_quarantined_and_the_day_still_loads(spark, seeded, instance) -> None:
+    mix_in(seeded, MIXED_IN)
+    defs = build_definitions(seeded)
+    result = materialize_range(defs, FIRST_DAY, LAST_DAY, FLIGHTS_SLICE, instance=instance)
+    assert result.success
+
+    [check] = [
+        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
+    ]
+    assert check.passed
+    events = {e.materialization.partition: e.materialization.metadata for e in result.get_asset_materialization_events() if e.materialization.asset_key == FLIGHTS}
+    bad_day = {name: value.value for name, value in events[BAD_DAY.isoformat()].items()}
+    assert bad_day["rows_read"] == bad_day["rows_loaded"] + bad_day["rows_quarantined"]
+    assert (bad_day["files_loaded"], bad_day["files_rejected"]) == (6, 3)
+    assert bad_day["rows_quarantined"] == 4 and bad_day["rows_loaded"] == bad_day["dagster/row_count"]
+    assert "gzip-compressed" in bad_day["rejected_files"] and "empty file" in bad_day["rejected_files"]
+
+    ledger = read_table(spark, table(seeded, "bronze", "flights_file_ledger")).where(F.col("status") == "rejected")
+    assert sorted(row.path.rsplit("/", 1)[-1] for row in ledger.collect()) == ["empty.csv", "gzip.csv", "wrong_delimiter.csv"]
+    quarantine = read_table(spark, table(seeded, "bronze", "flights_quarantine"))
+    assert quarantine.where(F.col("flight_date") != F.lit(BAD_DAY)).count() == 0
+    # The mixed-in rows repeat real flights of the day, so silver (deduplicated) still equals the package.
+    silver = read_table(spark, table(seeded, "silver", "flights"))
+    assert {r.flight_date: r["count"] for r in silver.groupBy("flight_date").count().collect()} == package_counts(FIRST_DAY, LAST_DAY)
+
+    refs = [table(seeded, layer, name) for layer, name in TABLES]
+    before = [content_hash(read_table(spark, ref)) for ref in refs]
+    assert materialize_range(defs, BAD_DAY, BAD_DAY, FLIGHTS_SLICE, instance=instance).success
+    assert [content_hash(read_table(spark, ref)) for ref in refs] == before
+
+
+def test_drift_policy_fail_stops_the_run_naming_file_and_column_and_writes_nothing(spark, seeded, instance) -> None:
+    mix_in(seeded, ["extra_column.csv"])
+    defs = build_definitions(with_drift_policy(seeded, "fail"))
+    result = materialize_range(defs, FIRST_DAY, LAST_DAY, BRONZE, instance=instance, raise_on_error=False)
+    assert not result.success
+    message = result.failure_data_for_node("bronze__flights").error.message
+    assert f"{BAD_DAY}/extra_column.csv: column 'gate' is not in the flights contract" in message
+    for layer, name in TABLES:
+        assert not table_exists(spark, table(seeded, layer, name))
+
+
+def test_drift_policy_add_evolves_the_bronze_schema(spark, seeded, instance) -> None:
+    defs = build_definitions(with_drift_policy(seeded, "add"))
+    assert materialize_range(defs, FIRST_DAY, FIRST_DAY, BRONZE, instance=instance).success  # no new column yet
+    mix_in(seeded, ["extra_column.csv"])
+    assert materialize_range(defs, BAD_DAY, BAD_DAY, BRONZE, instance=instance).success  # adds `gate`
+    assert materialize_range(defs, LAST_DAY, LAST_DAY, BRONZE, instance=instance).success  # a day without it still loads
+
+    bronze = read_table(spark, table(seeded, "bronze", "flights"))
+    gates = {(r.flight_date, r.gate) for r in bronze.select("flight_date", "gate").distinct().collect()}
+    assert gates == {(FIRST_DAY, None), (BAD_DAY, None), (BAD_DAY, "B12"), (LAST_DAY, None)}
+    assert bronze.where(F.col("_rescued_data").isNotNull()).count() == 0
+
+
+def test_the_conservation_check_fails_when_committed_tables_disagree(spark, seeded, lakehouse_defs, instance) -> None:
+    # Selecting bronze/flights alone brings its quarantine and ledger along: they are computed together.
+    only_flights = materialize_range(lakehouse_defs, FIRST_DAY, FIRST_DAY, dg.AssetSelection.assets(FLIGHTS), instance=instance)
+    assert {e.materialization.asset_key.path[1] for e in only_flights.get_asset_materialization_events()} == {
+        "flights", "flights_quarantine", "flights_file_ledger"
+    }
+    bronze = table(seeded, "bronze", "flights")
+    spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE _source_line = 2")  # a row lost after ingestion
+
+    only_check = dg.define_asset_job("conservation_only", selection=dg.AssetSelection.checks_for_assets(FLIGHTS))
+    defs = dg.Definitions.merge(lakehouse_defs, dg.Definitions(jobs=[only_check]))
+    result = defs.resolve_job_def("conservation_only").execute_in_process(instance=instance, raise_on_error=False)
+    [check] = result.get_asset_check_evaluations()
+    expected = package_counts(FIRST_DAY, FIRST_DAY)[FIRST_DAY]
+    assert not check.passed
+    assert check.description == f"{FIRST_DAY}: {expected} read ≠ {expected - 1} loaded + 0 quarantined"
