@@ -19,6 +19,7 @@ from .partitions import daily_partitions
 from .resources import build_resources
 from .schedules import build_schedules
 from .sensors.landing import build_landing_sensor
+from .sensors.retraining import build_retraining_sensor
 from .settings import Settings, load_settings
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
@@ -46,7 +47,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
-        sensors=[build_landing_sensor(daily, feeds=landing_feeds(settings))],
+        sensors=[
+            build_landing_sensor(daily, feeds=landing_feeds(settings)),
+            build_retraining_sensor(settings.environment.ml.retraining),
+        ],
         resources=build_resources(settings),
         # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
         executor=dg.in_process_executor,

@@ -87,6 +87,17 @@ class DriftSettings(StrictModel):
     bins: int = Field(default=10, ge=2, le=100, description="Quantile bins of the training window per numeric feature.")
 
 
+class RetrainingSettings(StrictModel):
+    """When the retraining sensor requests the training job: drift on the champion, or the champion is too old."""
+
+    job: str = Field(default="weekly_training", description="Job of job_config.json the sensor requests.")
+    max_model_age_days: float = Field(default=30, gt=0, description="Retrain once the champion is older than this.")
+    cooldown_hours: float = Field(
+        default=24, ge=0, description="After a request, no other for this long, whatever the drift check says."
+    )
+    interval_minutes: int = Field(default=15, ge=1, description="How often the sensor looks.")
+
+
 class MlSettings(StrictModel):
     """The delay model: trained on `training`, judged on the later `holdout`, both whole days of the feature table."""
 
@@ -110,6 +121,7 @@ class MlSettings(StrictModel):
     tuning: TuningSettings = TuningSettings()
     promotion: PromotionSettings = PromotionSettings()
     drift: DriftSettings = DriftSettings()
+    retraining: RetrainingSettings = RetrainingSettings()
 
     @model_validator(mode="after")
     def _holdout_after_training(self) -> MlSettings:

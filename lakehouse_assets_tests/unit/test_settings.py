@@ -54,6 +54,7 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("env/test.yaml", "  end: 2013-12-31", "  end: 2012-12-31", "partitions: end 2012-12-31 is before start"),
         ("env/test.yaml", "  mode: local", "  mode: yarn", "spark.mode: Input should be 'local', 'connect' or 'databricks'"),
         ("job_config.json", '"executor": "in_process"', '"executor": "threads"', "jobs.0.executor"),
+        ("env/test.yaml", "    job: weekly_training", "    job: nightly_training", "ml.retraining.job: 'nightly_training' is not a job in job_config.json"),
         ("job_config.json", '"cluster": "etl"', '"cluster": "gpu"', "jobs[0].cluster: 'gpu' is not a cluster"),
         ("cluster_config.json", '"timeout_seconds": 7200', '"timeout_seconds": "soon"', "clusters.etl.timeout_seconds"),
         ("env/test.yaml", "storage:\n", "storage: [\n", "not valid YAML"),

@@ -8,7 +8,7 @@ from ...ml.drift import DriftError, daily_psi, logged_profile
 from ...ml.scoring import ScoringError, champion
 from ...resources.mlflow_tracking import MlflowTracking
 from ...settings.ml import MlSettings
-from ..common import run_window, spark_asset
+from ..common import follows_upstream, run_window, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.AssetsDefinition]:
@@ -18,6 +18,7 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
         partition_column="flight_date",
         ins={"features": dg.AssetIn(key=["features", "flight_features"])},
         deps=[dg.AssetKey(["ml", "delay_model"])],
+        automation_condition=follows_upstream(updates_ignored=[dg.AssetKey(["ml", "delay_model"])]),
         metadata={"psi_threshold": ml.drift.psi_threshold},
     )
     def feature_drift(context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking) -> DataFrame:

@@ -7,7 +7,7 @@ from pyspark.sql import DataFrame
 
 from ...ml.scoring import ScoringError, champion, score
 from ...resources.mlflow_tracking import MlflowTracking
-from ..common import run_window, spark_asset
+from ..common import follows_upstream, run_window, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -17,6 +17,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         partition_column="flight_date",
         ins={"features": dg.AssetIn(key=["features", "flight_features"])},
         deps=[dg.AssetKey(["ml", "delay_model"])],
+        automation_condition=follows_upstream(updates_ignored=[dg.AssetKey(["ml", "delay_model"])]),
     )
     def flight_delay_scores(
         context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking
