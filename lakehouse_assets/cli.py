@@ -1,4 +1,4 @@
-"""`lakehouse`: seed the landing zone, run the demo, serve the weather API, fetch Delta jars for offline use."""
+"""`lakehouse`: seed the landing zone, run the demo, manage the model's aliases, serve the weather API, fetch jars."""
 
 from __future__ import annotations
 
@@ -39,14 +39,19 @@ def seed(start, end) -> None:
 def demo(start, end) -> None:
     """Seed the landing zone, then materialise the whole graph for the range in one Dagster run."""
     from .definitions import build_definitions
-    from .runs import local_instance, materialize_range
+    from .runs import demo_selection, local_instance, materialize_range
 
     settings = _load()
     first, last = _range(settings, start, end)
     _seed(settings, first, last)
     defs = build_definitions(settings)
-    click.echo(f"materialising every asset for {first}..{last} in one run (env {settings.env})")
-    result = materialize_range(defs, first, last, instance=local_instance(settings.home), raise_on_error=False)
+    selection, notes = demo_selection(settings.environment.ml, first, last, lambda: _champion(settings) is not None)
+    click.echo(f"materialising {'every asset' if not notes else 'the graph'} for {first}..{last} in one run (env {settings.env})")
+    for note in notes:
+        click.echo(f"  note: {note}")
+    result = materialize_range(
+        defs, first, last, selection=selection, instance=local_instance(settings.home), raise_on_error=False
+    )
     for line in summarize(result):
         click.echo(line)
     if not result.success:
@@ -139,6 +144,62 @@ def serve_weather_api(host, port, token_env) -> None:
         pass
     finally:
         server.server_close()
+
+
+@main.group()
+def model() -> None:
+    """The registered delay model: its versions and aliases; promote or roll back `champion`."""
+
+
+@model.command("show")
+def model_show() -> None:
+    """List the model's versions, newest first, with aliases, holdout metrics and training window."""
+    from .ml.registry import versions
+
+    settings = _load()
+    target = _target(settings)
+    rows = versions(target.client(), target.model_name, ("holdout_roc_auc", "holdout_brier", "baseline_roc_auc"))
+    if not rows:
+        click.echo(f"model {target.model_name} has no versions yet; materialise ml/delay_model (or run `lakehouse demo`)")
+        return
+    click.echo(f"model {target.model_name} in {target.registry_uri or target.tracking_uri}")
+    click.echo(f"{'version':>7}  {'aliases':22} {'registered (UTC)':19}  {'roc_auc':>7} {'brier':>7} {'baseline':>8}  training")
+    for row in rows:
+        metrics = [f"{row.metrics[name]:.4f}" if name in row.metrics else "-" for name in ("holdout_roc_auc", "holdout_brier", "baseline_roc_auc")]
+        click.echo(
+            f"{row.version:>7}  {', '.join(row.aliases) or '-':22} {row.registered_at:%Y-%m-%d %H:%M:%S}  "
+            f"{metrics[0]:>7} {metrics[1]:>7} {metrics[2]:>8}  {row.training_window or '-'}"
+        )
+
+
+@model.command("promote")
+@click.option("--version", "version", required=True, type=click.IntRange(min=1), help="Version to make champion.")
+@click.option("--reason", default="promoted from the command line", show_default=True, help="Recorded on the version.")
+def model_promote(version, reason) -> None:
+    """Point `champion` at VERSION (rolling back = promoting an earlier version). Scoring runs use it next."""
+    from .ml.registry import RegistryError, promote
+
+    settings = _load()
+    target = _target(settings)
+    try:
+        previous = promote(target.client(), target.model_name, str(version), reason)
+    except RegistryError as error:
+        raise click.ClickException(str(error)) from None
+    was = f"v{previous}" if previous else "no version"
+    click.echo(f"{target.model_name}: champion is now v{version} (was {was})")
+
+
+def _target(settings):
+    from .ml.tracking import MlflowTarget
+
+    return MlflowTarget.from_settings(settings.environment.mlflow)
+
+
+def _champion(settings):
+    from .ml.registry import CHAMPION, version_by_alias
+
+    target = _target(settings)
+    return version_by_alias(target.client(), target.model_name, CHAMPION)
 
 
 def summarize(result) -> list[str]:

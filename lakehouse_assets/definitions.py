@@ -19,6 +19,7 @@ from .partitions import daily_partitions
 from .resources import build_resources
 from .schedules import build_schedules
 from .sensors.landing import build_landing_sensor
+from .sensors.retraining import build_retraining_sensor
 from .settings import Settings, load_settings
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
@@ -35,8 +36,8 @@ def landing_feeds(settings: Settings) -> tuple[str, ...]:
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
-    assets = build_assets(daily)
-    checks = build_checks(daily, settings.environment.quality)
+    assets = build_assets(daily, settings.environment.ml)
+    checks = build_checks(daily, settings.environment.quality, settings.environment.ml.drift)
     assets += build_reports(daily, sorted(AssetGraph.from_assets([*assets, *checks]).asset_check_keys))
     if settings.environment.spark.mode == "databricks":
         check_step_launcher(assets, checks)
@@ -46,7 +47,10 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         asset_checks=checks,
         jobs=jobs,
         schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
-        sensors=[build_landing_sensor(daily, feeds=landing_feeds(settings))],
+        sensors=[
+            build_landing_sensor(daily, feeds=landing_feeds(settings)),
+            build_retraining_sensor(settings.environment.ml.retraining),
+        ],
         resources=build_resources(settings),
         # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
         executor=dg.in_process_executor,

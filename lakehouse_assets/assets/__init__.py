@@ -2,8 +2,10 @@
 
 import dagster as dg
 
-from . import bronze, features, gold, silver
+from ..settings.ml import MlSettings
+from . import bronze, features, gold, ml, scores, silver
 
 
-def build_assets(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [asset for layer in (bronze, silver, gold, features) for asset in layer.build(daily)]
+def build_assets(daily: dg.DailyPartitionsDefinition, ml_settings: MlSettings | None = None) -> list[dg.AssetsDefinition]:
+    tables = [asset for layer in (bronze, silver, gold, features) for asset in layer.build(daily)]
+    return [*tables, *ml.build(daily, ml_settings or MlSettings()), *scores.build(daily)]

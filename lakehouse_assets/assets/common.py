@@ -16,12 +16,24 @@ SPARK_DELTA = {"spark", "delta"}
 
 # Materialise a partition when its upstream partitions update: Dagster's `eager()` without its restriction to
 # the latest day, because late files for old days are normal (and the data replays 2013).
-FOLLOWS_UPSTREAM = (
-    dg.AutomationCondition.any_deps_updated().since_last_handled()
-    & ~dg.AutomationCondition.any_deps_missing()
-    & ~dg.AutomationCondition.any_deps_in_progress()
-    & ~dg.AutomationCondition.in_progress()
-).with_label("follows upstream partitions")
+def follows_upstream(updates_ignored: Sequence[dg.AssetKey] = ()) -> dg.AutomationCondition:
+    """A partition materialises when an upstream partition updates and none is missing or in progress.
+
+    `updates_ignored` are deps whose updates alone do not trigger it (a new model scores the days to come,
+    it does not re-score history), though they must still exist.
+    """
+    updated = dg.AutomationCondition.any_deps_updated()
+    if updates_ignored:
+        updated = updated.ignore(dg.AssetSelection.assets(*updates_ignored))
+    return (
+        updated.since_last_handled()
+        & ~dg.AutomationCondition.any_deps_missing()
+        & ~dg.AutomationCondition.any_deps_in_progress()
+        & ~dg.AutomationCondition.in_progress()
+    ).with_label("follows upstream partitions")
+
+
+FOLLOWS_UPSTREAM = follows_upstream()
 
 
 def spark_asset(

@@ -1,6 +1,7 @@
 """The run's one SparkSession: local with Delta, Spark Connect, or the Databricks cluster's own."""
 
 import os
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -49,6 +50,10 @@ def build_spark_session(settings: SparkSettings, app_name: str = "lakehouse_asse
     # Everything a local session serves (driver, block manager, UI) stays on loopback.
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     builder = SparkSession.builder.master(settings.master or "local[2]").appName(app_name)
+    if (settings.master or "").startswith("local"):
+        # Python UDFs (model scoring) run in worker processes: the interpreter that has this project's packages,
+        # not whichever `python3` is first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = {**DELTA_SESSION_CONF, **LOCAL_DEFAULT_CONF, **settings.conf}
     if warehouse_dir:
         conf.setdefault("spark.sql.warehouse.dir", warehouse_dir)

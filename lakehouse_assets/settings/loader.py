@@ -78,6 +78,12 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
                 f"{directory / 'job_config.json'}: jobs[{index}].cluster: {job.cluster!r} is not a cluster in "
                 f"cluster_config.json (known: {', '.join(sorted(clusters.clusters))})"
             )
+    job_names = [job.name for job in jobs.jobs]
+    if environment.ml.retraining.job not in job_names:
+        raise ConfigError(
+            f"{directory / 'env' / f'{env}.yaml'}: ml.retraining.job: {environment.ml.retraining.job!r} is not a job "
+            f"in job_config.json (known: {', '.join(job_names)})"
+        )
     return Settings(env=env, home=home, config_dir=directory, environment=environment, jobs=jobs, clusters=clusters)
 
 

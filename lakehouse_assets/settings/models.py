@@ -7,7 +7,10 @@ from datetime import date, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
+
+from .base import StrictModel
+from .ml import MlSettings
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -18,10 +21,6 @@ def known_timezone(value: str) -> str:
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ValueError(f"unknown time zone {value!r}") from error
     return value
-
-
-class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class StorageSettings(StrictModel):
@@ -69,6 +68,11 @@ class MlflowSettings(StrictModel):
     artifact_location: str | None = None
     experiment: str
     model_name: str
+    ui_url: str | None = Field(
+        default=None,
+        description="Base URL of the MLflow UI serving this store (e.g. http://127.0.0.1:5000), for run links "
+        "in asset metadata; on Databricks the links are built from DATABRICKS_HOST.",
+    )
 
 
 DriftPolicy = Literal["rescue", "fail", "add"]
@@ -270,6 +274,17 @@ class EnvSettings(StrictModel):
     sources: SourceSettings
     partitions: PartitionSettings
     quality: QualitySettings = QualitySettings()
+    ml: MlSettings = MlSettings()
+
+    @model_validator(mode="after")
+    def _ml_windows_within_partitions(self) -> EnvSettings:
+        first, last = self.partitions.start, self.partitions.end
+        for name, window in (("training", self.ml.training), ("holdout", self.ml.holdout)):
+            if window.start < first or window.end > last:
+                raise ValueError(
+                    f"ml.{name} {window.start}..{window.end} is outside partitions {first}..{last}"
+                )
+        return self
 
 
 class ScheduleSettings(StrictModel):

@@ -2,11 +2,12 @@
 
 What a flight of day D may use:
 - its schedule (known in advance): carrier, route, times, distance, the day's scheduled traffic, the plane's
-  scheduled legs that day, the plane's static facts;
+  scheduled legs that day and the time between them, the plane's static facts, the distance to a holiday;
 - outcomes that were known by the end of day D-1: a flight's outcome counts from the local (New York) date
   it arrived, or its own date if it was cancelled, or the next day when the arrival instant is unknown;
-- the weather observed at the origin on day D, as a stand-in for the forecast that would be used in
-  production (documented as such; it is the only day-D observation used).
+- the weather observed on day D at the origin (at, before and after the scheduled hour, and over the day) and
+  across the three New York airports, as a stand-in for the forecast that would be used in production
+  (documented as such; it is the only day-D observation used).
 Never post-departure facts of day D. `label_delayed` (arr_delay > 15 min; null when the flight never arrived)
 is the training target, not a feature.
 """
@@ -21,6 +22,8 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from .gold import DELAY_THRESHOLD_MINUTES
+from .schedule_features import PLANE_FEATURES, SCHEDULE_FEATURES, schedule_features
+from .weather_features import WEATHER_FEATURES, weather_features
 
 LONGEST_WINDOW_DAYS = 28
 # Outcomes of a day can become known up to two days later (long delays past midnight), so history reads
@@ -46,34 +49,23 @@ _RATE_WINDOWS = (
     ("carrier_origin_delay_rate_28d", ("carrier", "origin"), 28),
     ("origin_hour_delay_rate_28d", ("origin", "sched_dep_hour"), 28),
     ("carrier_hour_delay_rate_28d", ("carrier", "sched_dep_hour"), 28),
+    ("dest_delay_rate_7d", ("dest",), 7),
+    ("flight_number_delay_rate_28d", ("carrier", "flight"), 28),
 )
 # Network-wide totals per window length: the prior each rate is smoothed towards.
 _PRIOR_WINDOWS = tuple((f"network_{days}d", (), days) for days in sorted({days for _, _, days in _RATE_WINDOWS}))
 _ALL_WINDOWS = (*_RATE_WINDOWS, *_PRIOR_WINDOWS)
-_WEATHER_AT_HOUR = (
-    "temp_f", "dewpoint_f", "humidity_pct", "wind_speed_mph", "wind_gust_mph", "precip_in", "pressure_mb",
-    "visibility_mi",
-)  # fmt: skip
-_SCHEDULE_FEATURES = (
-    "sched_dep_hour", "sched_dep_minute_of_day", "day_of_week", "month", "distance", "sched_block_minutes",
-    "origin_flights_in_hour", "origin_flights_in_day", "carrier_flights_in_day", "tail_leg_of_day",
-    "tail_legs_in_day",
-)  # fmt: skip
-_PLANE_FEATURES = ("plane_age_years", "plane_seats", "plane_engines")
-_WEATHER_FEATURES = (
-    *[f"wx_{name}" for name in _WEATHER_AT_HOUR],
-    "wx_day_precip_in", "wx_day_min_visibility_mi", "wx_day_max_wind_speed_mph", "wx_precip_before_departure_in",
-)  # fmt: skip
 NUMERIC_FEATURES = (
-    *_SCHEDULE_FEATURES,
-    *_PLANE_FEATURES,
+    *SCHEDULE_FEATURES,
+    *PLANE_FEATURES,
     *[name for name, _, _ in _RATE_WINDOWS],
     "plane_flights_28d",
     "route_flights_28d",
-    *_WEATHER_FEATURES,
+    "flight_number_flights_28d",
+    *WEATHER_FEATURES,
 )
 FEATURE_COLUMNS = (*CATEGORICAL_FEATURES, *NUMERIC_FEATURES)
-assert set(CATEGORICAL_FEATURES) <= set(KEY_COLUMNS), "categorical features are carried as key columns"
+assert set(CATEGORICAL_FEATURES) <= {*KEY_COLUMNS, *CONTEXT_COLUMNS}, "categorical features are carried as is"
 ALLOWED_COLUMNS = tuple(dict.fromkeys((*KEY_COLUMNS, *CONTEXT_COLUMNS, *FEATURE_COLUMNS, LABEL)))
 # Facts only known after departure; none may appear in the feature table.
 LEAKAGE_COLUMNS = (
@@ -93,7 +85,7 @@ def outcome_known_date(flights: DataFrame) -> Column:
 def _outcomes(flights: DataFrame) -> DataFrame:
     arrived = F.col("arr_delay").isNotNull()
     return flights.select(
-        "carrier", "origin", "dest", "tailnum", "sched_dep_hour",
+        "carrier", "flight", "origin", "dest", "tailnum", "sched_dep_hour",
         outcome_known_date(flights).alias("_day"),
         arrived.cast("int").alias("_n"),
         (arrived & (F.col("arr_delay") > DELAY_THRESHOLD_MINUTES)).cast("int").alias("_d"),
@@ -177,59 +169,8 @@ def _rates(outcomes: DataFrame, targets: DataFrame) -> DataFrame:
         )
     rates["plane_flights_28d"] = F.coalesce(F.col("plane_delay_rate_28d_n"), F.lit(0))
     rates["route_flights_28d"] = F.coalesce(F.col("route_delay_rate_28d_n"), F.lit(0))
+    rates["flight_number_flights_28d"] = F.coalesce(F.col("flight_number_delay_rate_28d_n"), F.lit(0))
     return targets.join(per_flight.select(*KEY_COLUMNS, *[v.alias(k) for k, v in rates.items()]), list(KEY_COLUMNS), "left")
-
-
-def _schedule(targets: DataFrame, planes: DataFrame) -> DataFrame:
-    in_day = Window.partitionBy("flight_date", "origin")
-    in_hour = Window.partitionBy("flight_date", "origin", "sched_dep_hour")
-    by_carrier = Window.partitionBy("flight_date", "carrier")
-    tail_day = Window.partitionBy("flight_date", "tailnum")
-    tail_order = tail_day.orderBy("sched_dep_utc", "carrier", "flight")
-    has_tail = F.col("tailnum").isNotNull()
-    plane = planes.select("tailnum", "year_built", F.col("seats").alias("plane_seats"), F.col("engines").alias("plane_engines"))
-    return (
-        targets.withColumns(
-            {
-                "sched_dep_minute_of_day": F.col("sched_dep_hour") * 60 + F.col("sched_dep_time") % 100,
-                "day_of_week": F.dayofweek("flight_date"),
-                "month": F.month("flight_date"),
-                "sched_block_minutes": (F.unix_seconds("sched_arr_utc") - F.unix_seconds("sched_dep_utc")) / 60,
-                "origin_flights_in_hour": F.count("*").over(in_hour),
-                "origin_flights_in_day": F.count("*").over(in_day),
-                "carrier_flights_in_day": F.count("*").over(by_carrier),
-                "tail_leg_of_day": F.when(has_tail, F.row_number().over(tail_order)),
-                "tail_legs_in_day": F.when(has_tail, F.count("*").over(tail_day)),
-            }
-        )
-        .join(plane, "tailnum", "left")
-        .withColumn("plane_age_years", F.year("flight_date") - F.col("year_built"))
-    )
-
-
-def _weather(targets: DataFrame, weather: DataFrame) -> DataFrame:
-    at_hour = weather.select(
-        "origin", F.col("observed_hour_utc").alias("_hour"), *[F.col(c).alias(f"wx_{c}") for c in _WEATHER_AT_HOUR]
-    )
-    day = weather.groupBy("origin", F.col("observation_date").alias("flight_date")).agg(
-        F.sum("precip_in").alias("wx_day_precip_in"),
-        F.min("visibility_mi").alias("wx_day_min_visibility_mi"),
-        F.max("wind_speed_mph").alias("wx_day_max_wind_speed_mph"),
-    )
-    slots = targets.select("flight_date", "origin", "sched_dep_hour").distinct()
-    before = (
-        slots.join(weather.select("origin", F.col("observation_date").alias("flight_date"), "local_hour", "precip_in"), ["flight_date", "origin"])
-        .where(F.col("local_hour") < F.col("sched_dep_hour"))
-        .groupBy("flight_date", "origin", "sched_dep_hour")
-        .agg(F.sum("precip_in").alias("wx_precip_before_departure_in"))
-    )
-    return (
-        targets.withColumn("_hour", F.date_trunc("hour", "sched_dep_utc"))
-        .join(at_hour, ["origin", "_hour"], "left")
-        .join(day, ["origin", "flight_date"], "left")
-        .join(before, ["flight_date", "origin", "sched_dep_hour"], "left")
-        .withColumn("wx_precip_before_departure_in", F.coalesce("wx_precip_before_departure_in", F.lit(0.0)))
-    )
 
 
 def flight_features(
@@ -241,7 +182,8 @@ def flight_features(
     """
     targets = flights.where((F.col("flight_date") >= F.lit(start)) & (F.col("flight_date") < F.lit(end_exclusive)))
     history = flights.where(F.col("flight_date") < F.lit(end_exclusive))
-    featured = _weather(_schedule(_rates(_outcomes(history), targets), planes), weather)
+    scheduled = schedule_features(_rates(_outcomes(history), targets), planes, start, end_exclusive)
+    featured = weather_features(scheduled, weather)
     label = F.when(F.col("arr_delay").isNotNull(), (F.col("arr_delay") > DELAY_THRESHOLD_MINUTES).cast("int"))
     return featured.select(
         *KEY_COLUMNS,

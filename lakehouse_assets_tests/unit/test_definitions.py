@@ -1,3 +1,4 @@
+import dagster as dg
 import pytest
 
 from lakehouse_assets.definitions import build_definitions, defs
@@ -19,7 +20,10 @@ EXPECTED_ASSET_KEYS = [
     "features/flight_features",
     "gold/daily_delay_summary",
     "gold/flights_enriched",
+    "ml/delay_model",
+    "ml/feature_drift",
     "reports/data_quality",
+    "scores/flight_delay_scores",
     "silver/airlines",
     "silver/airports",
     "silver/flights",
@@ -55,3 +59,27 @@ def test_asset_keys_are_prefixed_by_layer(lakehouse_home) -> None:
     layers = {"bronze", "silver", "gold", "features", "ml", "scores", "reports"}
     graph = build_definitions(load_settings("test")).resolve_asset_graph()
     assert {key.path[0] for key in graph.get_all_asset_keys()} <= layers
+
+
+# Check names are part of the contract too: sensors and reports look results up by them.
+EXPECTED_ML_CHECKS = {
+    ("ml/delay_model", "challenger_promoted"),
+    ("ml/feature_drift", "feature_drift_within_threshold"),
+    ("scores/flight_delay_scores", "every_flight_scored"),
+}
+
+
+def test_ml_checks_are_defined_under_their_names(lakehouse_home) -> None:
+    graph = build_definitions(load_settings("test")).resolve_asset_graph()
+    checks = {(key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys}
+    assert EXPECTED_ML_CHECKS <= checks
+
+
+def test_ml_steps_require_the_step_launcher_in_prod(lakehouse_home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABRICKS_HOST", "https://placeholder.cloud.databricks.com")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "placeholder-token")
+    graph = build_definitions(load_settings("prod")).resolve_asset_graph()
+    for key in ("ml/delay_model", "ml/feature_drift", "scores/flight_delay_scores"):
+        node = graph.get(dg.AssetKey.from_user_string(key))
+        assert "step_launcher" in node.assets_def.required_resource_keys, key
+        assert "mlflow" in node.assets_def.required_resource_keys, key

@@ -15,6 +15,7 @@ from lakehouse_assets.transforms.features import (
     SMOOTHING_FLIGHTS,
     flight_features,
 )
+from lakehouse_assets.transforms.schedule_features import us_federal_holidays
 
 from .conftest import FEATURE_DAY
 
@@ -62,7 +63,9 @@ def test_features_of_a_day_ignore_everything_that_happened_on_or_after_it(silver
 
 def test_the_same_check_sees_a_change_in_the_past(silver_sample, baseline) -> None:
     """Guards the test above: history before the day does move the features."""
-    earlier = features_of_day(silver_sample, rewrite_outcomes_from(silver_sample.flights, FEATURE_DAY - timedelta(days=3)))
+    earlier = features_of_day(
+        silver_sample, rewrite_outcomes_from(silver_sample.flights, FEATURE_DAY - timedelta(days=3))
+    )
     assert without_label(baseline).exceptAll(without_label(earlier)).count() > 0
 
 
@@ -112,3 +115,80 @@ def test_tail_legs_follow_the_schedule(baseline) -> None:
     assert by_tail
     for legs in by_tail.values():
         assert [leg for _, leg in sorted(legs)] == list(range(1, len(legs) + 1))
+
+
+def test_tail_turn_is_the_gap_since_the_previous_legs_scheduled_arrival(silver_sample, baseline) -> None:
+    flights = silver_sample.flights.where(F.col("flight_date") == F.lit(FEATURE_DAY)).where("tailnum IS NOT NULL")
+    legs = {}
+    for row in flights.select("tailnum", "carrier", "flight", "sched_dep_utc", "sched_arr_utc").collect():
+        legs.setdefault(row.tailnum, []).append(row)
+    expected = {}
+    for tail_legs in legs.values():
+        if any(leg.sched_dep_utc is None for leg in tail_legs):
+            continue  # Spark orders an unknown departure first; leave those planes out of the comparison
+        ordered = sorted(tail_legs, key=lambda r: (r.sched_dep_utc, r.carrier, r.flight))
+        expected[(ordered[0].carrier, ordered[0].flight, ordered[0].sched_dep_utc)] = None
+        for previous, leg in zip(ordered, ordered[1:], strict=False):
+            gap = (
+                None if previous.sched_arr_utc is None else (leg.sched_dep_utc - previous.sched_arr_utc).total_seconds()
+            )
+            expected[(leg.carrier, leg.flight, leg.sched_dep_utc)] = None if gap is None else gap / 60
+    rows = (
+        baseline.join(silver_sample.flights.select(*KEY_COLUMNS, "sched_dep_utc"), list(KEY_COLUMNS))
+        .where("tailnum IS NOT NULL")
+        .select("carrier", "flight", "sched_dep_utc", "tail_turn_minutes")
+        .collect()
+    )
+    compared = [row for row in rows if (row.carrier, row.flight, row.sched_dep_utc) in expected]
+    assert len(compared) == len(expected) > 500
+    assert sum(value is not None for value in expected.values()) > 100
+    for row in compared:
+        assert row.tail_turn_minutes == expected[(row.carrier, row.flight, row.sched_dep_utc)]
+
+
+def test_weather_around_departure_sums_the_hours_of_its_window(silver_sample, baseline) -> None:
+    hours = {
+        (row.origin, row.local_hour): row.precip_in or 0.0
+        for row in silver_sample.weather.where(F.col("observation_date") == F.lit(FEATURE_DAY)).collect()
+    }
+    rows = (
+        baseline.select("origin", "sched_dep_hour", "wx_window_precip_in", "wx_6h_precip_in", "wx_next_3h_precip_in")
+        .distinct()
+        .collect()
+    )
+    assert len(rows) > 20
+    for row in rows:
+        hour = int(row.sched_dep_hour)
+
+        def total(first: int, last: int, origin=row.origin, hour=hour) -> float:
+            return sum(hours.get((origin, h), 0.0) for h in range(hour + first, hour + last + 1))
+
+        assert row.wx_window_precip_in == pytest.approx(total(-2, 2))
+        assert row.wx_6h_precip_in == pytest.approx(total(-6, 0))
+        assert row.wx_next_3h_precip_in == pytest.approx(total(0, 3))
+
+
+def test_days_to_holiday_counts_to_the_nearest_federal_holiday(baseline) -> None:
+    # 2013-02-15 is three days before Presidents' Day (2013-02-18).
+    assert {row.days_to_holiday for row in baseline.select("days_to_holiday").distinct().collect()} == {3.0}
+    assert us_federal_holidays(2013)[8] == date(2013, 11, 28)  # Thanksgiving: fourth Thursday of November
+    assert us_federal_holidays(2013)[3] == date(2013, 5, 27)  # Memorial Day: last Monday of May
+
+
+def test_flight_number_rate_uses_that_flights_outcomes_before_the_day(silver_sample, baseline) -> None:
+    row = (
+        baseline.where("flight_number_flights_28d >= 20")
+        .select("carrier", "flight", "flight_number_delay_rate_28d", "flight_number_flights_28d")
+        .first()
+    )
+    known = F.coalesce(
+        F.when(F.col("cancelled"), F.col("flight_date")),
+        F.to_date(F.from_utc_timestamp("arr_utc", "America/New_York")),
+        F.date_add("flight_date", 1),
+    )
+    history = silver_sample.flights.withColumn("_known", known).where(
+        (F.col("carrier") == row.carrier) & (F.col("flight") == row.flight) & F.col("arr_delay").isNotNull()
+        & (F.col("_known") >= F.lit(FEATURE_DAY - timedelta(days=28))) & (F.col("_known") < F.lit(FEATURE_DAY))
+    )  # fmt: skip
+    assert history.count() == row.flight_number_flights_28d
+    assert 0 < row.flight_number_delay_rate_28d < 1

@@ -54,6 +54,7 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("env/test.yaml", "  end: 2013-12-31", "  end: 2012-12-31", "partitions: end 2012-12-31 is before start"),
         ("env/test.yaml", "  mode: local", "  mode: yarn", "spark.mode: Input should be 'local', 'connect' or 'databricks'"),
         ("job_config.json", '"executor": "in_process"', '"executor": "threads"', "jobs.0.executor"),
+        ("env/test.yaml", "    job: weekly_training", "    job: nightly_training", "ml.retraining.job: 'nightly_training' is not a job in job_config.json"),
         ("job_config.json", '"cluster": "etl"', '"cluster": "gpu"', "jobs[0].cluster: 'gpu' is not a cluster"),
         ("cluster_config.json", '"timeout_seconds": 7200', '"timeout_seconds": "soon"', "clusters.etl.timeout_seconds"),
         ("env/test.yaml", "storage:\n", "storage: [\n", "not valid YAML"),
@@ -65,6 +66,12 @@ def _replace(path: Path, old: str, new: str) -> None:
         ("env/test.yaml", "      token_env: null", "      token_env: \"my token\"", "sources.weather.api.token_env: 'my token' is not an environment variable name"),
         ("env/test.yaml", "      page_size: 50", "      page_size: 0", "sources.weather.api.page_size: Input should be greater than 0"),
         ("env/test.yaml", "    mode: files ", "    mode: ftp ", "sources.weather.mode: Input should be 'api' or 'files'"),
+        ("env/test.yaml", "max_leaf_nodes: [15, 31]", "max_leaves: [15]", "ml.tuning.grid: unknown hyperparameter(s) max_leaves"),
+        ("env/test.yaml", "  holdout: {start: 2013-01-08, end: 2013-01-10}", "  holdout: {start: 2013-01-05, end: 2013-01-10}", "ml: holdout starts 2013-01-05, not after the training window ends (2013-01-07)"),
+        ("env/test.yaml", "  holdout: {start: 2013-01-08, end: 2013-01-10}", "  holdout: {start: 2013-01-08, end: 2014-01-10}", "(top level): ml.holdout 2013-01-08..2014-01-10 is outside partitions 2013-01-01..2013-12-31"),
+        ("env/test.yaml", "    metric: roc_auc", "    metric: accuracy", "ml.promotion.metric: Input should be 'roc_auc', 'pr_auc', 'brier' or 'log_loss'"),
+        ("env/test.yaml", "    psi_threshold: 0.2", "    psi_threshold: 0", "ml.drift.psi_threshold: Input should be greater than 0"),
+        ("env/test.yaml", "  max_training_rows: 4000", "  max_training_rows: lots", "ml.max_training_rows: Input should be a valid integer"),
     ],
 )
 def test_bad_config_fails_with_one_line_naming_file_and_key(

@@ -1,0 +1,109 @@
+"""MLflow plumbing: point the client at the environment's stores, and runs that always end FINISHED or FAILED."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import mlflow
+from mlflow.entities import Run, RunStatus
+from mlflow.tracking import MlflowClient
+
+
+@dataclass(frozen=True)
+class MlflowTarget:
+    """One environment's MLflow: where runs and models live, and the registered model's name."""
+
+    tracking_uri: str
+    registry_uri: str | None
+    experiment: str
+    artifact_location: str | None
+    model_name: str
+    ui_url: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings) -> MlflowTarget:
+        """From the `mlflow` section of an environment (settings.models.MlflowSettings)."""
+        ui_url = settings.ui_url
+        if ui_url is None and settings.tracking_uri.startswith("databricks") and os.environ.get("DATABRICKS_HOST"):
+            ui_url = os.environ["DATABRICKS_HOST"].rstrip("/") + "/ml"
+        return cls(
+            tracking_uri=settings.tracking_uri,
+            registry_uri=settings.registry_uri,
+            experiment=settings.experiment,
+            artifact_location=settings.artifact_location,
+            model_name=settings.model_name,
+            ui_url=ui_url,
+        )
+
+    def client(self) -> MlflowClient:
+        activate(self)
+        return MlflowClient(tracking_uri=self.tracking_uri, registry_uri=self.registry_uri or self.tracking_uri)
+
+    def run_url(self, experiment_id: str, run_id: str) -> str | None:
+        if not self.ui_url:
+            return None
+        return f"{self.ui_url.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}"
+
+    def version_url(self, version: str) -> str | None:
+        if not self.ui_url:
+            return None
+        return f"{self.ui_url.rstrip('/')}/#/models/{quote(self.model_name)}/versions/{version}"
+
+    def ui_command(self) -> str:
+        """How to browse this store locally (a Databricks workspace has its own UI)."""
+        if self.tracking_uri.startswith("databricks"):
+            return "open the experiment in the Databricks workspace"
+        artifacts = f" --default-artifact-root {self.artifact_location}" if self.artifact_location else ""
+        return f"mlflow ui --backend-store-uri {self.tracking_uri}{artifacts} --host 127.0.0.1 --port 5000"
+
+
+def activate(target: MlflowTarget) -> None:
+    """Point MLflow's process-wide client at the target (a local SQLite store gets its folder first)."""
+    for uri in (target.tracking_uri, target.registry_uri):
+        if uri and uri.startswith("sqlite:///"):
+            Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    mlflow.set_tracking_uri(target.tracking_uri)
+    mlflow.set_registry_uri(target.registry_uri or target.tracking_uri)
+
+
+def experiment_id(target: MlflowTarget) -> str:
+    """The experiment's id, created on first use with the configured artifact location."""
+    client = target.client()
+    experiment = client.get_experiment_by_name(target.experiment)
+    if experiment is not None:
+        return experiment.experiment_id
+    location = target.artifact_location
+    if location and "://" not in location:
+        Path(location).mkdir(parents=True, exist_ok=True)
+        location = Path(location).resolve().as_uri()
+    return client.create_experiment(target.experiment, artifact_location=location)
+
+
+@contextlib.contextmanager
+def tracked_run(target: MlflowTarget, run_name: str, tags: Mapping[str, str]) -> Iterator[Run]:
+    """A new MLflow run, active for the block, ended FINISHED on success, FAILED on an error, KILLED on interrupt.
+
+    The run is ended here whatever calls this (a job, the UI, `materialize()`, a backfill), never left RUNNING.
+    """
+    experiment = experiment_id(target)
+    client = target.client()
+    run = client.create_run(experiment, run_name=run_name, tags=dict(tags))
+    status = RunStatus.to_string(RunStatus.FAILED)
+    try:
+        with mlflow.start_run(run_id=run.info.run_id, nested=mlflow.active_run() is not None):
+            yield client.get_run(run.info.run_id)
+            status = RunStatus.to_string(RunStatus.FINISHED)
+    except KeyboardInterrupt:
+        status = RunStatus.to_string(RunStatus.KILLED)
+        raise
+    except BaseException as error:  # recorded on the run, so the MLflow UI says why it failed
+        client.set_tag(run.info.run_id, "failure", f"{type(error).__name__}: {error}"[:4000])
+        raise
+    finally:
+        # start_run's own exit may already have ended it; the explicit status is the one that counts.
+        client.set_terminated(run.info.run_id, status=status)

@@ -1,0 +1,207 @@
+"""The model lifecycle through Dagster on ten real days: train, track, register, gate, score, drift.
+
+One demo-like run of the whole graph is shared by the module (test.yaml trains on 2013-01-01..07 and holds out
+01-08..10); the tests after it train again, re-score and fail on purpose against the same stores.
+"""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import mlflow
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse_assets.checks.drift import latest_drift_result
+from lakehouse_assets.checks.names import CHALLENGER_PROMOTED, EVERY_FLIGHT_SCORED, FEATURE_DRIFT_WITHIN_THRESHOLD
+from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.ml.registry import CHALLENGER, CHAMPION, version_by_alias
+from lakehouse_assets.ml.tracking import MlflowTarget
+from lakehouse_assets.runs import demo_selection, materialize_range
+from lakehouse_assets.settings import Settings, load_settings
+from lakehouse_assets.settings.ml import DateWindow
+from lakehouse_assets.tables import TableLocator, read_table
+from lakehouse_assets.transforms.features import FEATURE_COLUMNS, KEY_COLUMNS
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+FIRST, LAST = date(2013, 1, 1), date(2013, 1, 10)
+MODEL = dg.AssetKey(["ml", "delay_model"])
+SCORES = dg.AssetKey(["scores", "flight_delay_scores"])
+
+
+@dataclass
+class Lifecycle:
+    settings: Settings
+    instance: dg.DagsterInstance
+    result: dg.ExecuteInProcessResult
+    target: MlflowTarget
+
+    def table(self, spark, layer: str, name: str):
+        return read_table(spark, TableLocator(self.settings.environment.storage.warehouse).locate(layer, name))
+
+
+def with_ml(settings: Settings, **changes) -> Settings:
+    ml = settings.environment.ml.model_copy(update=changes)
+    return Settings(**{**settings.__dict__, "environment": settings.environment.model_copy(update={"ml": ml})})
+
+
+def model_run(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """ml/delay_model on its own, ad hoc, as the UI's Materialize button would run it."""
+    return dg.materialize(
+        [defs.get_assets_def(MODEL)], instance=instance, resources=defs.resources, raise_on_error=False
+    )
+
+
+@pytest.fixture(scope="module")
+def lifecycle(spark, tmp_path_factory) -> Lifecycle:
+    home = tmp_path_factory.mktemp("ml-lifecycle")
+    with pytest.MonkeyPatch.context() as patch, dg.instance_for_test() as instance:
+        patch.setenv("LAKEHOUSE_HOME", str(home))
+        settings = load_settings("test")
+        ml = settings.environment.ml
+        assert (FIRST, LAST) == (ml.training.start, ml.holdout.end), "the run must cover test.yaml's windows"
+        seed_landing_zone(settings.environment.sources.landing, FIRST, LAST)
+        selection, notes = demo_selection(ml, FIRST, LAST, champion_exists=lambda: False)
+        assert notes == []
+        result = materialize_range(build_definitions(settings), FIRST, LAST, selection, instance, raise_on_error=False)
+        yield Lifecycle(settings, instance, result, MlflowTarget.from_settings(settings.environment.mlflow))
+
+
+def test_one_run_trains_registers_promotes_and_tracks_in_mlflow(lifecycle) -> None:
+    assert lifecycle.result.success
+    client, name = lifecycle.target.client(), lifecycle.target.model_name
+    champion = version_by_alias(client, name, CHAMPION)
+    assert str(champion.version) == "1" == str(version_by_alias(client, name, CHALLENGER).version)
+
+    run = client.get_run(champion.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["dagster_run_id"] == lifecycle.result.run_id
+    for metric in ("holdout_roc_auc", "holdout_brier", "holdout_log_loss", "holdout_pr_auc", "baseline_roc_auc",
+                   "holdout_expected_calibration_error", "cv_roc_auc", "lift_roc_auc"):  # fmt: skip
+        assert metric in run.data.metrics, metric
+    assert 0.5 < run.data.metrics["holdout_roc_auc"] <= 1
+    assert run.data.params["training_end"] == "2013-01-07"
+    artifacts = {
+        a.path for folder in ("plots", "evaluation", "drift") for a in client.list_artifacts(run.info.run_id, folder)
+    }
+    assert artifacts == {
+        "plots/roc.png", "plots/precision_recall.png", "plots/calibration.png", "plots/feature_importance.png",
+        "evaluation/holdout_metrics.json", "evaluation/per_day_metrics.csv", "evaluation/calibration.csv",
+        "evaluation/holdout_predictions.parquet", "evaluation/cv_results.csv", "evaluation/feature_importance.csv",
+        "drift/reference_profile.json",
+    }  # fmt: skip
+    info = mlflow.models.get_model_info(f"models:/{name}/1")
+    assert info.signature.inputs.input_names() == list(FEATURE_COLUMNS)
+    assert info.saved_input_example_info is not None
+
+    materialization = next(
+        e.materialization
+        for e in lifecycle.result.get_asset_materialization_events()
+        if e.materialization.asset_key == MODEL
+    )
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert metadata["mlflow_run_id"] == run.info.run_id
+    assert metadata["model_uri"] == f"models:/{name}/1" and metadata["model_version"] == 1
+    assert metadata["mlflow_run"].endswith(f"/runs/{run.info.run_id}")
+    assert metadata["holdout_roc_auc"] == pytest.approx(run.data.metrics["holdout_roc_auc"])
+    gate = next(c for c in lifecycle.result.get_asset_check_evaluations() if c.check_name == CHALLENGER_PROMOTED)
+    assert gate.passed and gate.metadata["reason"].value == "no champion yet"
+
+
+def test_every_flight_of_the_range_is_scored_by_the_champion(spark, lifecycle) -> None:
+    scores = lifecycle.table(spark, "scores", "flight_delay_scores")
+    features = lifecycle.table(spark, "features", "flight_features")
+    assert scores.count() == features.count() > 8000
+    assert features.select(*KEY_COLUMNS).exceptAll(scores.select(*KEY_COLUMNS)).count() == 0
+    by_day = {row.flight_date: row for row in scores.groupBy("flight_date").agg(
+        F.collect_set("model_version").alias("versions"), F.collect_set("in_sample").alias("in_sample"),
+        F.min("delay_probability").alias("low"), F.max("delay_probability").alias("high"),
+    ).collect()}  # fmt: skip
+    assert sorted(by_day) == [FIRST + timedelta(days=n) for n in range(10)]
+    for day, row in by_day.items():
+        assert row.versions == [1]
+        assert row.in_sample == [day <= date(2013, 1, 7)]
+        assert 0 <= row.low <= row.high <= 1
+    checks = {c.check_name: c for c in lifecycle.result.get_asset_check_evaluations()}
+    assert checks[EVERY_FLIGHT_SCORED].passed
+    assert checks[EVERY_FLIGHT_SCORED].metadata["flights_unscored"].value == 0
+
+
+def test_drift_is_measured_per_day_and_feature_and_judged(spark, lifecycle) -> None:
+    drift = lifecycle.table(spark, "ml", "feature_drift")
+    assert drift.select("flight_date").distinct().count() == 10
+    assert drift.select("feature").distinct().count() == len(FEATURE_COLUMNS)
+    assert drift.where("psi < 0 OR psi IS NULL").count() == 0
+    check = next(
+        c for c in lifecycle.result.get_asset_check_evaluations() if c.check_name == FEATURE_DRIFT_WITHIN_THRESHOLD
+    )
+    flagged = drift.where(F.col("psi") > F.lit(lifecycle.settings.environment.ml.drift.psi_threshold))
+    assert check.passed == (flagged.count() == 0)
+    assert check.metadata["days_judged"].value == 10
+    assert sorted(check.metadata["drifted_features"].value) == sorted(
+        {r.feature for r in flagged.select("feature").distinct().collect()}
+    )
+    # What a retraining sensor reads, from the Dagster instance alone.
+    latest = latest_drift_result(lifecycle.instance)
+    assert latest.passed == check.passed and latest.model_version == 1
+    assert latest.run_id == lifecycle.result.run_id
+    assert latest.max_psi == pytest.approx(drift.agg(F.max("psi")).first()[0])
+
+
+def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None:
+    # Fifty training rows and ten stumps: a model that knows little.
+    weak = with_ml(lifecycle.settings, max_training_rows=50, tuning=lifecycle.settings.environment.ml.tuning.model_copy(
+        update={"max_iter": 10, "grid": {"max_leaf_nodes": (2,), "learning_rate": (0.01,)}}))  # fmt: skip
+    result = model_run(build_definitions(weak), lifecycle.instance)
+    assert result.success
+    gate = next(c for c in result.get_asset_check_evaluations() if c.check_name == CHALLENGER_PROMOTED)
+    assert not gate.passed and gate.severity == dg.AssetCheckSeverity.WARN
+    values = {key: value.value for key, value in gate.metadata.items()}
+    assert (values["champion_version"], values["challenger_version"]) == ("1", "2")
+    assert values["challenger_score"] < values["champion_score"]
+    assert "does not beat champion v1" in values["reason"]
+    client, name = lifecycle.target.client(), lifecycle.target.model_name
+    assert str(version_by_alias(client, name, CHAMPION).version) == "1"
+    assert str(version_by_alias(client, name, CHALLENGER).version) == "2"
+    assert client.get_run(client.get_model_version(name, "2").run_id).info.status == "FINISHED"
+
+
+def test_rescoring_a_day_with_the_same_version_changes_nothing_but_scored_at(spark, lifecycle) -> None:
+    day = date(2013, 1, 9)
+    scores = lifecycle.table(spark, "scores", "flight_delay_scores").where(F.col("flight_date") == F.lit(day))
+    before = scores.drop("scored_at").collect()
+    stamp_before = scores.agg(F.max("scored_at")).first()[0]
+    result = materialize_range(
+        build_definitions(lifecycle.settings), day, day, dg.AssetSelection.assets(SCORES), lifecycle.instance
+    )
+    assert result.success
+    again = lifecycle.table(spark, "scores", "flight_delay_scores").where(F.col("flight_date") == F.lit(day))
+    assert sorted(again.drop("scored_at").collect()) == sorted(before)
+    assert again.agg(F.max("scored_at")).first()[0] > stamp_before
+    assert again.select("model_version").distinct().collect()[0][0] == 1  # the champion, not the refused v2
+
+
+def test_a_training_run_that_fails_ends_its_mlflow_run_failed(lifecycle) -> None:
+    missing = with_ml(
+        lifecycle.settings,
+        training=DateWindow(start=date(2013, 3, 1), end=date(2013, 3, 7)),
+        holdout=DateWindow(start=date(2013, 3, 8), end=date(2013, 3, 9)),
+    )
+    result = model_run(build_definitions(missing), lifecycle.instance)
+    assert not result.success
+    message = result.failure_data_for_node("ml__delay_model").error.to_string()
+    assert "features/flight_features has no rows for 7 day(s) of 2013-03-01..2013-03-07" in message
+    client = lifecycle.target.client()
+    experiment = client.get_experiment_by_name(lifecycle.target.experiment)
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
+    assert runs[0].info.status == "FAILED"
+    assert "has no rows for 7 day(s)" in runs[0].data.tags["failure"]
+    assert [r.info.run_id for r in runs if r.info.status == "RUNNING"] == []
+
+
+def test_mlflow_store_is_under_lakehouse_home(lifecycle) -> None:
+    assert Path(lifecycle.target.tracking_uri.removeprefix("sqlite:///")).is_file()
+    assert str(lifecycle.settings.home) in lifecycle.target.tracking_uri
