@@ -151,6 +151,33 @@ def test_drift_is_measured_per_day_and_feature_and_judged(spark, lifecycle) -> N
     assert latest.max_psi == pytest.approx(drift.agg(F.max("psi")).first()[0])
 
 
+def test_the_operations_and_model_reports_are_written_with_their_summaries(lifecycle) -> None:
+    metadata = {}
+    for event in lifecycle.result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key.path[0] == "reports":
+            name = (materialization.asset_key.path[1], materialization.partition)
+            metadata[name] = {key: value.value for key, value in materialization.metadata.items()}
+    days = [FIRST + timedelta(days=n) for n in range(10)]
+    assert {day for report, day in metadata if report == "daily_operations"} == {d.isoformat() for d in days}
+    first, later = metadata["daily_operations", "2013-01-01"], metadata["daily_operations", "2013-01-09"]
+    assert "yesterday_roc_auc" not in first and "not judged yet" in first["summary"]  # nothing scored on 12-31
+    assert later["trailing_days"] == 8 and later["flights_scored"] > 500
+    assert 0 < later["yesterday_roc_auc"] <= 1 and later["yesterday_flights_judged"] > 500
+    assert "![late arrivals against the trailing days](data:image/png;base64," in later["summary"]
+    page = Path(later["report"]).read_text()
+    assert "How the predictions for 2013-01-08 fared" in page and "The 20 highest-risk flights" in page
+
+    model = metadata["model_performance", None]
+    run = lifecycle.target.client().get_run(model["mlflow_run_id"])
+    assert model["model_version"] == 1 and model["promoted_to_champion"] is True
+    assert model["holdout_roc_auc"] == pytest.approx(run.data.metrics["holdout_roc_auc"])
+    assert model["drift_days"] == 10 and "![ROC on the holdout](data:image/png;base64," in model["summary"]
+    page = Path(model["report"]).read_text()
+    assert Path(model["report"]).name == f"{lifecycle.target.model_name}-v1.html"
+    assert "There was no previous champion" in page and "Promoted to champion: no champion yet" in page
+
+
 def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None:
     # Fifty training rows and ten stumps: a model that knows little.
     weak = with_ml(lifecycle.settings, max_training_rows=50, tuning=lifecycle.settings.environment.ml.tuning.model_copy(

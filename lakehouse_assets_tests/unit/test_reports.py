@@ -7,10 +7,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from lakehouse_assets.reporting.daily_operations import daily_operations_report
 from lakehouse_assets.reporting.data_quality import QualityEvidence, data_quality_report, summarize
+from lakehouse_assets.reporting.model_performance import model_performance_report
 from lakehouse_assets.reporting.store import list_reports, write_report
 
 from ..browser import artifacts_dir, chromium_page
+from .test_report_model import evidence as model_evidence
+from .test_report_model import previous_champion
+from .test_report_operations import evidence as operations_evidence
 
 
 def evidence(unbalanced: bool = False) -> QualityEvidence:
@@ -65,19 +70,30 @@ def test_reports_are_stored_atomically_and_listed_newest_first(tmp_path: Path) -
 
 
 @pytest.mark.slow
-def test_a_report_renders_in_headless_chromium_with_its_images_and_no_console_errors(tmp_path: Path) -> None:
-    path = Path(write_report(str(tmp_path), "data_quality", "2013-01-31", data_quality_report(evidence()).render()))
+def test_reports_render_in_headless_chromium_with_their_images_and_no_console_errors(tmp_path: Path) -> None:
+    documents = {
+        "data-quality": ("Data quality", data_quality_report(evidence())),
+        "daily-operations": ("Daily operations", daily_operations_report(operations_evidence())),
+        "model-performance": ("Model performance", model_performance_report(model_evidence(previous_champion(True)))),
+    }
+    seen = {}
     with chromium_page(width=1200, height=900) as page:
         problems: list[str] = []
         page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-        page.goto(path.as_uri(), wait_until="load")
-        images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-        heading = page.inner_text("h1")
-        screenshot = artifacts_dir() / "report-data-quality.png"
-        page.screenshot(path=str(screenshot), full_page=True)
-    assert problems == []
-    assert images and all(complete and width > 300 and height > 100 for complete, width, height in images)
-    assert heading.startswith("Data quality")
-    assert screenshot.stat().st_size > 20_000
+        for name, (_, report) in documents.items():
+            path = Path(write_report(str(tmp_path), name, "2013-01-31", report.render()))
+            page.goto(path.as_uri(), wait_until="load")
+            images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+            screenshot = artifacts_dir() / f"report-{name}.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            seen[name] = (list(problems), images, page.inner_text("h1"), screenshot.stat().st_size)
+            problems.clear()
+    for name, (title, _) in documents.items():
+        errors, images, heading, screenshot_bytes = seen[name]
+        assert errors == [], name
+        assert len(images) >= 5 if name != "data-quality" else images, name
+        assert all(complete and width > 300 and height > 100 for complete, width, height in images), name
+        assert heading.startswith(title)
+        assert screenshot_bytes > 20_000
