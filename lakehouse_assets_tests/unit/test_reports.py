@@ -1,12 +1,15 @@
 """Report documents: self-contained, with titled and labelled plots, rendering in a real browser."""
 
 import re
+import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from lakehouse_assets.cli import main
 from lakehouse_assets.reporting.daily_operations import daily_operations_report
 from lakehouse_assets.reporting.data_quality import QualityEvidence, data_quality_report, summarize
 from lakehouse_assets.reporting.model_performance import model_performance_report
@@ -67,6 +70,26 @@ def test_reports_are_stored_atomically_and_listed_newest_first(tmp_path: Path) -
     assert not list(tmp_path.rglob("*.tmp"))
     assert {found.path for found in list_reports(str(tmp_path))} == {first, second}
     assert [found.path for found in list_reports(str(tmp_path), "2013-01-30")] == [first]
+
+
+def test_lakehouse_report_lists_the_days_reports_and_the_latest_model_report(settings, monkeypatch) -> None:
+    monkeypatch.setenv("LAKEHOUSE_ENV", "test")  # the CLI reads the same settings as `settings`
+    root = settings.environment.storage.reports
+    for report, name in (("data_quality", "2013-01-30"), ("data_quality", "2013-01-31"), ("daily_operations", "2013-01-31"),
+                         ("model_performance", "flight_delay_model-v1"), ("model_performance", "flight_delay_model-v2")):  # fmt: skip
+        write_report(root, report, name, "<html></html>")
+        time.sleep(0.01)  # distinct modification times: v2 is the newer model report
+    runner = CliRunner()
+    lines = runner.invoke(main, ["report", "--date", "2013-01-31"], catch_exceptions=False).output.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["daily_operations", "2013-01-31"], ["data_quality", "2013-01-31"], ["model_performance", "flight_delay_model-v2"],
+    ]  # fmt: skip
+    latest = runner.invoke(main, ["report"], catch_exceptions=False).output.splitlines()
+    assert [line.split()[:2] for line in latest] == [
+        ["daily_operations", "2013-01-31"], ["data_quality", "2013-01-31"], ["model_performance", "flight_delay_model-v2"],
+    ]  # fmt: skip
+    missing = runner.invoke(main, ["report", "--date", "2013-02-01"])
+    assert missing.exit_code != 0 and "no reports for 2013-02-01" in missing.output
 
 
 @pytest.mark.slow
