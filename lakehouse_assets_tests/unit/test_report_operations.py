@@ -1,61 +1,19 @@
 """The daily operations report on tiny frames: the day against its trailing days, risk, yesterday's outcomes."""
 
 import re
-from datetime import date, timedelta
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from lakehouse_assets.reporting.daily_operations import (
-    OperationsEvidence,
     compared_by,
     daily_operations_report,
     daily_totals,
     summarize,
     top_risk,
 )
-from lakehouse_assets.reporting.outcomes import label_outcomes, outcome_counts, prediction_quality
-
-DAY = date(2013, 3, 10)
-YESTERDAY = DAY - timedelta(days=1)
-
-
-def delays(day_shares: tuple[float, float] = (0.5, 0.1)) -> pd.DataFrame:
-    """Two trailing days at 20% late for both groups, then the day at `day_shares` (AA at EWR, UA at JFK)."""
-    rows = []
-    for day in (DAY - timedelta(days=2), YESTERDAY, DAY):
-        shares = day_shares if day == DAY else (0.2, 0.2)
-        for (carrier, origin), share in zip((("AA", "EWR"), ("UA", "JFK")), shares, strict=True):
-            rows.append({"flight_date": day, "carrier": carrier, "origin": origin, "flights": 12, "cancellations": 1,
-                         "diversions": 1, "mean_arr_delay_min": 30.0 * share, "share_arr_delayed_15": share})  # fmt: skip
-    return pd.DataFrame(rows)
-
-
-def scored(day: date, probabilities, arr_delays, cancelled=None, diverted=None) -> pd.DataFrame:
-    n = len(probabilities)
-    return label_outcomes(
-        pd.DataFrame(
-            {
-                "flight_date": [day] * n, "carrier": ["AA", "UA"] * (n // 2) + ["AA"] * (n % 2),
-                "flight": np.arange(1, n + 1), "origin": "EWR", "sched_dep_time": [705 + i for i in range(n)],
-                "dest": "ORD", "tailnum": None, "delay_probability": probabilities, "model_version": 3,
-                "in_sample": False, "arr_delay": arr_delays, "cancelled": cancelled if cancelled is not None else False,
-                "diverted": diverted if diverted is not None else False,
-            }
-        )  # fmt: skip
-    )
-
-
-def evidence(today: pd.DataFrame | None = None, yesterday: pd.DataFrame | None = None, frame=None) -> OperationsEvidence:
-    today = scored(DAY, np.linspace(0.05, 0.95, 25), [np.nan] * 25) if today is None else today
-    yesterday = (
-        scored(YESTERDAY, [0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1, 0.5, 0.5], [60, 20, 16, 30, 15, 0, -5, 10, None, None],
-               cancelled=[False] * 8 + [True, False])  # fmt: skip
-        if yesterday is None
-        else yesterday
-    )
-    return OperationsEvidence(day=DAY, delays=delays() if frame is None else frame, scores=pd.concat([yesterday, today]))
+from lakehouse_assets.reporting.outcomes import outcome_counts, prediction_quality
+from lakehouse_assets_tests.report_samples import DAY, YESTERDAY, delays, operations_evidence, scored
 
 
 def test_outcomes_are_labelled_at_more_than_fifteen_minutes_late() -> None:
@@ -74,10 +32,10 @@ def test_daily_totals_weight_by_arrivals() -> None:
 
 
 def test_the_day_is_set_against_its_trailing_days() -> None:
-    numbers = summarize(evidence())
+    numbers = summarize(operations_evidence())
     assert numbers["flights"] == 24 and numbers["share_delayed"] == pytest.approx(0.3)
     assert numbers["trailing_share_delayed"] == pytest.approx(0.2) and numbers["trailing_days"] == 2
-    carriers = compared_by(evidence(), "carrier").set_index("carrier")
+    carriers = compared_by(operations_evidence(), "carrier").set_index("carrier")
     assert carriers.loc["AA", "share_delayed"] == pytest.approx(0.5)
     assert carriers.loc["AA", "share_delayed_trailing"] == pytest.approx(0.2)
     assert carriers.loc["UA", "change_in_share"] == pytest.approx(-0.1)
@@ -85,7 +43,7 @@ def test_the_day_is_set_against_its_trailing_days() -> None:
 
 
 def test_the_twenty_highest_risk_flights_come_first() -> None:
-    top = top_risk(evidence())
+    top = top_risk(operations_evidence())
     assert len(top) == 20
     assert list(top["P(delay > 15 min)"]) == sorted(top["P(delay > 15 min)"], reverse=True)
     assert top["P(delay > 15 min)"].iloc[0] == pytest.approx(0.95) and top["scheduled"].iloc[0] == "07:29"
@@ -93,19 +51,19 @@ def test_the_twenty_highest_risk_flights_come_first() -> None:
 
 
 def test_yesterday_is_judged_only_on_flights_that_arrived() -> None:
-    yesterday = evidence().yesterday
+    yesterday = operations_evidence().yesterday
     quality = prediction_quality(yesterday)
     assert quality["flights_judged"] == 8  # the cancelled and the unknown flight are left out
     assert quality["roc_auc"] == pytest.approx(1.0)  # every delayed flight was ranked above every on-time one
     label = np.array([1, 1, 1, 1, 0, 0, 0, 0])
     probability = np.array([0.9, 0.8, 0.7, 0.6, 0.4, 0.3, 0.2, 0.1])
     assert quality["brier"] == pytest.approx(np.mean((probability - label) ** 2))
-    numbers = summarize(evidence())
+    numbers = summarize(operations_evidence())
     assert numbers["yesterday_roc_auc"] == pytest.approx(1.0) and numbers["flights_scored"] == 25
 
 
 def test_the_document_is_self_contained_with_titled_plots() -> None:
-    html = daily_operations_report(evidence()).render()
+    html = daily_operations_report(operations_evidence()).render()
     assert "<title>Daily operations — Sunday 10 March 2013</title>" in html
     assert len(re.findall(r'src="data:image/png;base64,', html)) == 6  # trend, carrier, origin, risk, calibration, ROC
     assert not re.search(r'(src|href)="(https?:)?//', html)
@@ -115,10 +73,10 @@ def test_the_document_is_self_contained_with_titled_plots() -> None:
 def test_missing_scores_and_unknown_outcomes_are_stated_not_fatal() -> None:
     empty = scored(DAY, [], [])
     unknown = scored(YESTERDAY, [0.2, 0.7], [None, None])
-    html = daily_operations_report(evidence(today=empty, yesterday=unknown)).render()
+    html = daily_operations_report(operations_evidence(today=empty, yesterday=unknown)).render()
     assert "No scores for 2013-03-10" in html
     assert "are not known yet" in html
-    assert "yesterday_roc_auc" not in summarize(evidence(today=empty, yesterday=unknown))
-    nothing = daily_operations_report(evidence(today=empty, yesterday=scored(YESTERDAY, [], []), frame=delays().iloc[0:0]))
+    assert "yesterday_roc_auc" not in summarize(operations_evidence(today=empty, yesterday=unknown))
+    nothing = daily_operations_report(operations_evidence(today=empty, yesterday=scored(YESTERDAY, [], []), frame=delays().iloc[0:0]))
     text = nothing.render()
     assert "has no flights for 2013-03-10" in text and "No scores for 2013-03-09" in text

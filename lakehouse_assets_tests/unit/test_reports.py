@@ -16,9 +16,7 @@ from lakehouse_assets.reporting.model_performance import model_performance_repor
 from lakehouse_assets.reporting.store import list_reports, write_report
 
 from ..browser import artifacts_dir, chromium_page
-from .test_report_model import evidence as model_evidence
-from .test_report_model import previous_champion
-from .test_report_operations import evidence as operations_evidence
+from ..report_samples import model_evidence, operations_evidence, previous_champion
 
 
 def evidence(unbalanced: bool = False) -> QualityEvidence:
