@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FIRST, LAST = date(2013, 1, 1), date(2013, 1, 10)
 MODEL = dg.AssetKey(["ml", "delay_model"])
 SCORES = dg.AssetKey(["scores", "flight_delay_scores"])
+MODEL_REPORT = dg.AssetKey(["reports", "model_performance"])
 
 
 @dataclass
@@ -194,6 +195,22 @@ def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None
     assert str(version_by_alias(client, name, CHAMPION).version) == "1"
     assert str(version_by_alias(client, name, CHALLENGER).version) == "2"
     assert client.get_run(client.get_model_version(name, "2").run_id).info.status == "FINISHED"
+
+
+def test_the_model_report_of_a_refused_challenger_sets_it_against_the_champion_on_the_same_rows(lifecycle) -> None:
+    # Runs after the refused v2 above: the report reads v2's run, the gate's check result and v1's predictions.
+    defs = build_definitions(lifecycle.settings)
+    result = dg.materialize(
+        [defs.get_assets_def(MODEL_REPORT)], instance=lifecycle.instance, resources=defs.resources
+    )
+    materialization = result.asset_materializations_for_node("reports__model_performance")[0]
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert metadata["model_version"] == 2 and metadata["promoted_to_champion"] is False
+    assert metadata["gate_champion_score"] > metadata["holdout_roc_auc"] and metadata["drift_days"] == 0
+    page = Path(metadata["report"]).read_text()
+    assert "v1 (previous champion)" in page and "holdout rows</td>" in page  # compared row for row
+    assert "Not promoted; the champion stayed: challenger v2 does not beat champion v1" in page
+    assert "No drift has been measured against v2" in page and "the champion is v1" in page
 
 
 def test_rescoring_a_day_with_the_same_version_changes_nothing_but_scored_at(spark, lifecycle) -> None:

@@ -7,7 +7,13 @@ import pandas as pd
 from ...checks.names import CHALLENGER_PROMOTED
 from ...ml.registry import CHAMPION, version_by_alias
 from ...reporting.document import png_data_uri
-from ...reporting.model_performance import ModelEvidence, curve_plots, model_performance_report, summarize
+from ...reporting.model_performance import (
+    ModelEvidence,
+    curve_plots,
+    decision_text,
+    model_performance_report,
+    summarize,
+)
 from ...reporting.model_record import model_run_id, newest_version, previous_champion, run_record
 from ...resources.mlflow_tracking import MlflowTracking
 from ...resources.report_store import ReportStore
@@ -94,7 +100,7 @@ def build() -> list[dg.AssetsDefinition]:
         summary = (
             f"**{evidence.model_name} v{evidence.version}** — holdout ROC AUC {numbers.get('holdout_roc_auc', float('nan')):.3f} "
             f"(baseline {evidence.baseline.get('roc_auc', float('nan')):.3f}), Brier {numbers.get('holdout_brier', float('nan')):.3f}. "
-            f"{(evidence.decision or {}).get('reason', 'Gate decision not recorded')}. "
+            f"{decision_text(evidence)} "
             f"Drift measured on {numbers['drift_days']} day(s)"
             + (f", max PSI {numbers['max_psi']:.3f}." if "max_psi" in numbers else ".")
         )
