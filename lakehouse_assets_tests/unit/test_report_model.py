@@ -7,10 +7,10 @@ import pytest
 from lakehouse_assets.reporting.model_performance import (
     drift_by_feature,
     metrics_table,
-    model_performance_report,
     previous_on_same_rows,
     summarize,
 )
+from lakehouse_assets.reporting.model_report import model_performance_report
 from lakehouse_assets_tests.report_samples import ROWS, model_evidence, previous_champion, psi_per_day
 
 

@@ -7,11 +7,11 @@ import pytest
 
 from lakehouse_assets.reporting.daily_operations import (
     compared_by,
-    daily_operations_report,
     daily_totals,
     summarize,
     top_risk,
 )
+from lakehouse_assets.reporting.operations_report import daily_operations_report
 from lakehouse_assets.reporting.outcomes import outcome_counts, prediction_quality
 from lakehouse_assets_tests.report_samples import DAY, YESTERDAY, delays, operations_evidence, scored
 

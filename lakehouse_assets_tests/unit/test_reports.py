@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from lakehouse_assets.cli import main
-from lakehouse_assets.reporting.daily_operations import daily_operations_report
 from lakehouse_assets.reporting.data_quality import QualityEvidence, data_quality_report, summarize
-from lakehouse_assets.reporting.model_performance import model_performance_report
+from lakehouse_assets.reporting.model_report import model_performance_report
+from lakehouse_assets.reporting.operations_report import daily_operations_report
 from lakehouse_assets.reporting.store import list_reports, write_report
 
 from ..browser import artifacts_dir, chromium_page

@@ -6,15 +6,9 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
-from ...reporting.daily_operations import (
-    TRAILING_DAYS,
-    OperationsEvidence,
-    daily_operations_report,
-    summarize,
-    top_risk,
-    trend_plot,
-)
+from ...reporting.daily_operations import TRAILING_DAYS, OperationsEvidence, summarize, top_risk
 from ...reporting.document import png_data_uri
+from ...reporting.operations_report import daily_operations_report, trend_plot
 from ...reporting.outcomes import label_outcomes
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse

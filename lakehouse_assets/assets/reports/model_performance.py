@@ -7,14 +7,9 @@ import pandas as pd
 from ...checks.names import CHALLENGER_PROMOTED
 from ...ml.registry import CHAMPION, version_by_alias
 from ...reporting.document import png_data_uri
-from ...reporting.model_performance import (
-    ModelEvidence,
-    curve_plots,
-    decision_text,
-    model_performance_report,
-    summarize,
-)
+from ...reporting.model_performance import ModelEvidence, decision_text, summarize
 from ...reporting.model_record import model_run_id, newest_version, previous_champion, run_record
+from ...reporting.model_report import curve_plots, model_performance_report
 from ...resources.mlflow_tracking import MlflowTracking
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
