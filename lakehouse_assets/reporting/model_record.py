@@ -22,6 +22,7 @@ IMPORTANCE = "evaluation/feature_importance.csv"
 @dataclass
 class RunRecord:
     run_id: str
+    experiment_id: str
     metrics: dict[str, float]
     baseline: dict[str, float]
     training_window: str
@@ -47,6 +48,7 @@ def run_record(client: MlflowClient, run_id: str) -> RunRecord:
     metrics, params, tags = run.data.metrics, run.data.params, run.data.tags
     record = RunRecord(
         run_id=run_id,
+        experiment_id=run.info.experiment_id,
         metrics={name: metrics[f"holdout_{name}"] for name in METRICS if f"holdout_{name}" in metrics},
         baseline={name: metrics[f"baseline_{name}"] for name in METRICS if f"baseline_{name}" in metrics},
         training_window=_window(params, "training"),

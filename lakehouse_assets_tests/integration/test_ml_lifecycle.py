@@ -173,6 +173,7 @@ def test_the_operations_and_model_reports_are_written_with_their_summaries(lifec
     run = lifecycle.target.client().get_run(model["mlflow_run_id"])
     assert model["model_version"] == 1 and model["promoted_to_champion"] is True
     assert model["holdout_roc_auc"] == pytest.approx(run.data.metrics["holdout_roc_auc"])
+    assert model["mlflow_run"].endswith(f"/runs/{run.info.run_id}")
     assert model["drift_days"] == 10 and "![ROC on the holdout](data:image/png;base64," in model["summary"]
     page = Path(model["report"]).read_text()
     assert Path(model["report"]).name == f"{lifecycle.target.model_name}-v1.html"

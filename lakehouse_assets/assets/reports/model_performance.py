@@ -48,7 +48,8 @@ def trained_version(context: dg.AssetExecutionContext, client, name: str) -> tup
 
 def gather(
     context: dg.AssetExecutionContext, warehouse: Warehouse, mlflow: MlflowTracking
-) -> ModelEvidence:
+) -> tuple[ModelEvidence, str | None]:
+    """The evidence, and a link to the training run in the MLflow UI when one is configured."""
     target = mlflow.target()
     client, name = target.client(), target.model_name
     version, run_id, decision = trained_version(context, client, name)
@@ -60,7 +61,7 @@ def gather(
     if warehouse.exists(DRIFT):
         frame = warehouse.read(DRIFT).where(f"model_version = {int(version)}").select(*DRIFT_COLUMNS)
         drift = frame.orderBy("flight_date", "feature").toPandas()
-    return ModelEvidence(
+    evidence = ModelEvidence(
         model_name=name,
         version=version,
         run_id=run_id,
@@ -79,6 +80,7 @@ def gather(
         psi_threshold=float(drift.psi_threshold.iloc[0]) if len(drift) else float("nan"),
         notes=record.notes,
     )  # fmt: skip
+    return evidence, target.run_url(record.experiment_id, run_id)
 
 
 def build() -> list[dg.AssetsDefinition]:
@@ -89,7 +91,7 @@ def build() -> list[dg.AssetsDefinition]:
         """Per trained model version: holdout metrics beside the baseline and the previous champion, ROC / PR /
         calibration curves, feature importance, the promotion decision and feature drift over time, read from
         what the training run recorded in MLflow and from ml/feature_drift (nothing is retrained)."""
-        evidence = gather(context, warehouse, mlflow)
+        evidence, run_url = gather(context, warehouse, mlflow)
         path = reports.write(REPORT, f"{evidence.model_name}-v{evidence.version}", model_performance_report(evidence).render())
         numbers = summarize(evidence)
         summary = (
@@ -103,7 +105,8 @@ def build() -> list[dg.AssetsDefinition]:
             summary += f"\n\n![ROC on the holdout]({png_data_uri(curve_plots(evidence, dpi=55)['roc'])})"
         return dg.MaterializeResult(
             metadata={**numbers, "summary": dg.MetadataValue.md(summary), "report": dg.MetadataValue.path(path),
-                      "mlflow_run_id": evidence.run_id},  # fmt: skip
+                      "mlflow_run_id": evidence.run_id,
+                      **({"mlflow_run": dg.MetadataValue.url(run_url)} if run_url else {})},  # fmt: skip
         )
 
     return [model_performance]
