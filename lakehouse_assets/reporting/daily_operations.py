@@ -13,6 +13,10 @@ from .outcomes import prediction_quality
 
 TRAILING_DAYS = 28
 TOP_FLIGHTS = 20
+_DELAY_TYPES = {
+    "flights": "int64", "cancellations": "int64", "diversions": "int64", "mean_arr_delay_min": "float64",
+    "share_arr_delayed_15": "float64",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,7 @@ class OperationsEvidence:
 
 def daily_totals(delays: pd.DataFrame) -> pd.DataFrame:
     """Per day: flights, cancelled, arrived, arrivals > 15 min late, their share, the mean arrival delay (minutes)."""
+    delays = delays.astype(_DELAY_TYPES)  # an empty frame (no table yet) has no types of its own
     frame = delays.assign(
         arrived=delays.flights - delays.cancellations - delays.diversions,
     ).assign(

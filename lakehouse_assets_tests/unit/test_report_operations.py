@@ -3,6 +3,7 @@
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lakehouse_assets.reporting.daily_operations import (
@@ -77,6 +78,7 @@ def test_missing_scores_and_unknown_outcomes_are_stated_not_fatal() -> None:
     assert "No scores for 2013-03-10" in html
     assert "are not known yet" in html
     assert "yesterday_roc_auc" not in summarize(operations_evidence(today=empty, yesterday=unknown))
-    nothing = daily_operations_report(operations_evidence(today=empty, yesterday=scored(YESTERDAY, [], []), frame=delays().iloc[0:0]))
+    no_table = pd.DataFrame(columns=delays().columns)  # what the asset gathers before gold has the table
+    nothing = daily_operations_report(operations_evidence(today=empty, yesterday=scored(YESTERDAY, [], []), frame=no_table))
     text = nothing.render()
     assert "has no flights for 2013-03-10" in text and "No scores for 2013-03-09" in text
