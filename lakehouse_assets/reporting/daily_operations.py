@@ -38,7 +38,8 @@ class OperationsEvidence:
 
 def daily_totals(delays: pd.DataFrame) -> pd.DataFrame:
     """Per day: flights, cancelled, arrived, arrivals > 15 min late, their share, the mean arrival delay (minutes)."""
-    delays = delays.astype(_DELAY_TYPES)  # an empty frame (no table yet) has no types of its own
+    counts = {name: 0 for name, kind in _DELAY_TYPES.items() if kind == "int64"}
+    delays = delays.fillna(counts).astype(_DELAY_TYPES)  # an empty frame (no table yet) has no types of its own
     frame = delays.assign(
         arrived=delays.flights - delays.cancellations - delays.diversions,
     ).assign(
