@@ -60,8 +60,17 @@ def list_reports(root: str, name: str | None = None) -> list[StoredReport]:
 
 
 def latest_per_report(stored: list[StoredReport]) -> list[StoredReport]:
-    """The newest document of each report, by report name."""
+    """The latest document of each report, by report name: the latest day of a daily report (rewriting an old day
+    does not make it the latest), the newest file otherwise."""
     latest: dict[str, StoredReport] = {}
-    for found in sorted(stored, key=lambda found: (found.modified, found.path), reverse=True):
-        latest.setdefault(found.report, found)
+    for found in stored:
+        current = latest.get(found.report)
+        if current is None or _later(found, current):
+            latest[found.report] = found
     return sorted(latest.values(), key=lambda found: found.report)
+
+
+def _later(one: StoredReport, other: StoredReport) -> bool:
+    if one.dated and other.dated:
+        return (one.name, one.modified) > (other.name, other.modified)
+    return (one.modified, one.path) > (other.modified, other.path)

@@ -73,10 +73,10 @@ def test_reports_are_stored_atomically_and_listed_newest_first(tmp_path: Path) -
 def test_lakehouse_report_lists_the_days_reports_and_the_latest_model_report(settings, monkeypatch) -> None:
     monkeypatch.setenv("LAKEHOUSE_ENV", "test")  # the CLI reads the same settings as `settings`
     root = settings.environment.storage.reports
-    for report, name in (("data_quality", "2013-01-30"), ("data_quality", "2013-01-31"), ("daily_operations", "2013-01-31"),
+    for report, name in (("data_quality", "2013-01-31"), ("data_quality", "2013-01-30"), ("daily_operations", "2013-01-31"),
                          ("model_performance", "flight_delay_model-v1"), ("model_performance", "flight_delay_model-v2")):  # fmt: skip
         write_report(root, report, name, "<html></html>")
-        time.sleep(0.01)  # distinct modification times: v2 is the newer model report
+        time.sleep(0.01)  # distinct modification times: v2 is the newer model report, 01-30 rewritten after 01-31
     runner = CliRunner()
     lines = runner.invoke(main, ["report", "--date", "2013-01-31"], catch_exceptions=False).output.splitlines()
     assert [line.split()[:2] for line in lines] == [
