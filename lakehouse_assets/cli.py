@@ -64,25 +64,30 @@ def demo(start, end) -> None:
 
 
 @main.command("report")
-@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Reports of this day (default: the latest of each).")
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]), help="Daily reports of this day (default: the latest of each).")
 @click.option("--open", "open_browser", is_flag=True, help="Open the first listed report in a web browser, if one is installed.")
 def report(day, open_browser) -> None:
-    """Print where the reports are: one line per report document."""
-    from .reporting.store import list_reports
+    """Print where the reports are: one line per report document.
+
+    Daily reports (data_quality, daily_operations) are named by day; model_performance by model version, and
+    the latest of it is listed with any day.
+    """
+    from .reporting.store import latest_per_report, list_reports
 
     settings = _load()
     root = settings.environment.storage.reports
-    stored = list_reports(root, day.date().isoformat() if day else None)
-    if not day:  # the latest document of each report
-        latest = {}
-        for found in stored:
-            latest.setdefault(found.report, found)
-        stored = sorted(latest.values(), key=lambda found: found.report)
+    everything = list_reports(root)
+    if day:
+        dated = list_reports(root, day.date().isoformat())
+        per_model = [found for found in latest_per_report(everything) if not found.dated]
+        stored = sorted(dated, key=lambda found: found.report) + per_model if dated else []
+    else:
+        stored = latest_per_report(everything)
     if not stored:
         wanted = f" for {day.date()}" if day else ""
         raise click.ClickException(f"no reports{wanted} under {root}; run `lakehouse demo` or materialise reports/… in Dagster")
     for found in stored:
-        click.echo(f"{found.report:20} {found.modified:%Y-%m-%d %H:%M}  {found.path}")
+        click.echo(f"{found.report:20} {found.name:28} {found.modified:%Y-%m-%d %H:%M}  {found.path}")
     if open_browser:
         _open_in_browser(stored[0].path)
 

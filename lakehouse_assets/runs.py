@@ -44,6 +44,7 @@ def materialize_range(
 
 
 MODEL_KEY = dg.AssetKey(["ml", "delay_model"])
+MODEL_REPORT_KEY = dg.AssetKey(["reports", "model_performance"])  # reports on the model this run trains
 CHAMPION_USERS = (dg.AssetKey(["scores", "flight_delay_scores"]), dg.AssetKey(["ml", "feature_drift"]))
 
 
@@ -61,9 +62,10 @@ def demo_selection(
     notes = [
         f"ml/delay_model left out: {start}..{end} does not cover its training and holdout windows "
         f"({ml.training.start}..{ml.holdout.end}); run `lakehouse demo --start {ml.training.start} --end "
-        f"{ml.holdout.end}` or materialise ml/delay_model once those features exist"
+        f"{ml.holdout.end}` or materialise ml/delay_model once those features exist (reports/model_performance "
+        "follows it)"
     ]
-    excluded = dg.AssetSelection.assets(MODEL_KEY)
+    excluded = dg.AssetSelection.assets(MODEL_KEY, MODEL_REPORT_KEY)
     if not champion_exists():
         excluded = excluded | dg.AssetSelection.assets(*CHAMPION_USERS)
         notes.append("scores/flight_delay_scores and ml/feature_drift left out: no champion model to score with yet")

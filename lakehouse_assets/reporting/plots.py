@@ -9,6 +9,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # no display: figures are rendered to files and embedded
 
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
@@ -55,20 +56,35 @@ def grouped_bars(
 
 
 def line_chart(
-    frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, highlight: str | None = None, dpi: int = 110
-) -> bytes:
-    """One line per column over the index; `highlight` marks one index value (e.g. the report's day)."""
+    frame: pd.DataFrame, *, title: str, xlabel: str, ylabel: str, highlight: object | None = None,
+    level: tuple[float, str] | None = None, dpi: int = 110,
+) -> bytes:  # fmt: skip
+    """One line per column over the index; `highlight` marks one index value (e.g. the report's day), `level` a
+    labelled horizontal line (e.g. a threshold)."""
     figure, axis = plt.subplots(figsize=(7.5, 3.4))
     for position, column in enumerate(frame.columns):
         axis.plot(frame.index, frame[column], marker="o", markersize=3, label=str(column), color=PALETTE[position % len(PALETTE)])
     if highlight is not None:
         axis.axvline(highlight, color="#999999", linestyle="--", linewidth=1)
+    if level is not None:
+        axis.axhline(level[0], color="#b3261e", linestyle=":", linewidth=1, label=level[1])
     axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axis.grid(alpha=0.3)
-    if len(frame.columns) > 1:
+    if len(frame.columns) > 1 or level is not None:
         axis.legend(frameon=False, fontsize=8)
+    if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index):
+        _daily_ticks(axis, (frame.index.max() - frame.index.min()).days)
     figure.autofmt_xdate()
     return _png(figure, dpi)
+
+
+def _daily_ticks(axis, span_days: int) -> None:
+    """Whole days on a date axis (matplotlib would put hours on a span of a few days)."""
+    if span_days <= 92:
+        axis.xaxis.set_major_locator(mdates.DayLocator(interval=max(1, -(-span_days // 10))))
+    else:
+        axis.xaxis.set_major_locator(mdates.MonthLocator())
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
 
 
 def histogram(
@@ -76,6 +92,25 @@ def histogram(
 ) -> bytes:
     figure, axis = plt.subplots(figsize=(7.5, 3.4))
     axis.hist(list(values), bins=bins, color=PALETTE[0], edgecolor="white")
+    axis.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts
     axis.set(title=title, xlabel=xlabel, ylabel=ylabel)
     axis.grid(axis="y", alpha=0.3)
+    return _png(figure, dpi)
+
+
+def curves(
+    series: dict[str, tuple[Sequence[float], Sequence[float]]], *, title: str, xlabel: str, ylabel: str,
+    reference: tuple[Sequence[float], Sequence[float], str] | None = None, markers: bool = False, dpi: int = 110,
+) -> bytes:  # fmt: skip
+    """One line per named (x, y) series on a unit square (ROC, precision-recall, calibration); `reference` is a
+    dotted grey line such as chance or perfect calibration, with its label."""
+    figure, axis = plt.subplots(figsize=(5.4, 4.6))
+    for position, (name, (x, y)) in enumerate(series.items()):
+        axis.plot(list(x), list(y), label=name, color=PALETTE[position % len(PALETTE)], marker="o" if markers else None,
+                  markersize=4)  # fmt: skip
+    if reference is not None:
+        axis.plot(list(reference[0]), list(reference[1]), linestyle=":", color="#888888", label=reference[2])
+    axis.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(0, 1), ylim=(0, 1.02))
+    axis.grid(alpha=0.3)
+    axis.legend(frameon=False, fontsize=8, loc="best")
     return _png(figure, dpi)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import fsspec
 
@@ -14,6 +14,19 @@ class StoredReport:
     report: str
     path: str
     modified: datetime
+
+    @property
+    def name(self) -> str:
+        """The document's name within its report: a day (YYYY-MM-DD) or, e.g., a model version."""
+        return self.path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".html")
+
+    @property
+    def dated(self) -> bool:
+        try:
+            date.fromisoformat(self.name)
+        except ValueError:
+            return False
+        return True
 
 
 def report_path(root: str, report: str, name: str) -> str:
@@ -44,3 +57,20 @@ def list_reports(root: str, name: str | None = None) -> list[StoredReport]:
         when = modified if isinstance(modified, datetime) else datetime.fromtimestamp(float(modified))
         found.append(StoredReport(report=file.rstrip("/").split("/")[-2], path=file, modified=when))
     return sorted(found, key=lambda stored: (stored.modified, stored.path), reverse=True)
+
+
+def latest_per_report(stored: list[StoredReport]) -> list[StoredReport]:
+    """The latest document of each report, by report name: the latest day of a daily report (rewriting an old day
+    does not make it the latest), the newest file otherwise."""
+    latest: dict[str, StoredReport] = {}
+    for found in stored:
+        current = latest.get(found.report)
+        if current is None or _later(found, current):
+            latest[found.report] = found
+    return sorted(latest.values(), key=lambda found: found.report)
+
+
+def _later(one: StoredReport, other: StoredReport) -> bool:
+    if one.dated and other.dated:
+        return (one.name, one.modified) > (other.name, other.modified)
+    return (one.modified, one.path) > (other.modified, other.path)

@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FIRST, LAST = date(2013, 1, 1), date(2013, 1, 10)
 MODEL = dg.AssetKey(["ml", "delay_model"])
 SCORES = dg.AssetKey(["scores", "flight_delay_scores"])
+MODEL_REPORT = dg.AssetKey(["reports", "model_performance"])
 
 
 @dataclass
@@ -151,6 +152,34 @@ def test_drift_is_measured_per_day_and_feature_and_judged(spark, lifecycle) -> N
     assert latest.max_psi == pytest.approx(drift.agg(F.max("psi")).first()[0])
 
 
+def test_the_operations_and_model_reports_are_written_with_their_summaries(lifecycle) -> None:
+    metadata = {}
+    for event in lifecycle.result.get_asset_materialization_events():
+        materialization = event.materialization
+        if materialization.asset_key.path[0] == "reports":
+            name = (materialization.asset_key.path[1], materialization.partition)
+            metadata[name] = {key: value.value for key, value in materialization.metadata.items()}
+    days = [FIRST + timedelta(days=n) for n in range(10)]
+    assert {day for report, day in metadata if report == "daily_operations"} == {d.isoformat() for d in days}
+    first, later = metadata["daily_operations", "2013-01-01"], metadata["daily_operations", "2013-01-09"]
+    assert "yesterday_roc_auc" not in first and "not judged yet" in first["summary"]  # nothing scored on 12-31
+    assert later["trailing_days"] == 8 and later["flights_scored"] > 500
+    assert 0 < later["yesterday_roc_auc"] <= 1 and later["yesterday_flights_judged"] > 500
+    assert "![late arrivals against the trailing days](data:image/png;base64," in later["summary"]
+    page = Path(later["report"]).read_text()
+    assert "How the predictions for 2013-01-08 fared" in page and "The 20 highest-risk flights" in page
+
+    model = metadata["model_performance", None]
+    run = lifecycle.target.client().get_run(model["mlflow_run_id"])
+    assert model["model_version"] == 1 and model["promoted_to_champion"] is True
+    assert model["holdout_roc_auc"] == pytest.approx(run.data.metrics["holdout_roc_auc"])
+    assert model["mlflow_run"].endswith(f"/runs/{run.info.run_id}")
+    assert model["drift_days"] == 10 and "![ROC on the holdout](data:image/png;base64," in model["summary"]
+    page = Path(model["report"]).read_text()
+    assert Path(model["report"]).name == f"{lifecycle.target.model_name}-v1.html"
+    assert "There was no previous champion" in page and "Promoted to champion: no champion yet" in page
+
+
 def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None:
     # Fifty training rows and ten stumps: a model that knows little.
     weak = with_ml(lifecycle.settings, max_training_rows=50, tuning=lifecycle.settings.environment.ml.tuning.model_copy(
@@ -167,6 +196,22 @@ def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None
     assert str(version_by_alias(client, name, CHAMPION).version) == "1"
     assert str(version_by_alias(client, name, CHALLENGER).version) == "2"
     assert client.get_run(client.get_model_version(name, "2").run_id).info.status == "FINISHED"
+
+
+def test_the_model_report_of_a_refused_challenger_sets_it_against_the_champion_on_the_same_rows(lifecycle) -> None:
+    # Runs after the refused v2 above: the report reads v2's run, the gate's check result and v1's predictions.
+    defs = build_definitions(lifecycle.settings)
+    result = dg.materialize(
+        [defs.get_assets_def(MODEL_REPORT)], instance=lifecycle.instance, resources=defs.resources
+    )
+    materialization = result.asset_materializations_for_node("reports__model_performance")[0]
+    metadata = {key: value.value for key, value in materialization.metadata.items()}
+    assert metadata["model_version"] == 2 and metadata["promoted_to_champion"] is False
+    assert metadata["gate_champion_score"] > metadata["holdout_roc_auc"] and metadata["drift_days"] == 0
+    page = Path(metadata["report"]).read_text()
+    assert "v1 (previous champion)" in page and "holdout rows</td>" in page  # compared row for row
+    assert "Not promoted; the champion stayed: challenger v2 does not beat champion v1" in page
+    assert "No drift has been measured against v2" in page and "the champion is v1" in page
 
 
 def test_rescoring_a_day_with_the_same_version_changes_nothing_but_scored_at(spark, lifecycle) -> None:

@@ -46,3 +46,14 @@ def test_a_silver_day_landing_materialises_that_days_gold_and_features(instance,
 
     fourth = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=LATER, cursor=third.cursor)
     assert fourth.get_requested_partitions(dg.AssetKey(["gold", "flights_enriched"])) == set()  # requested once
+
+
+def test_a_trained_model_gets_its_report_without_waiting_for_drift_of_every_day(instance, lakehouse_home) -> None:
+    defs = build_definitions(load_settings("test"))
+    report = dg.AssetKey(["reports", "model_performance"])
+    first = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=LATER)
+    materialized(instance, "ml/delay_model")  # ml/feature_drift has no partition at all
+    second = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=LATER, cursor=first.cursor)
+    assert second.get_requested_partitions(report) == {None}
+    third = dg.evaluate_automation_conditions(defs=defs, instance=instance, evaluation_time=LATER, cursor=second.cursor)
+    assert third.get_num_requested(report) == 0  # requested once

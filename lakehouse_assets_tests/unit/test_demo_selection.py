@@ -9,6 +9,7 @@ from lakehouse_assets.runs import demo_selection
 from lakehouse_assets.settings import load_settings
 
 MODEL, SCORES, DRIFT = "ml/delay_model", "scores/flight_delay_scores", "ml/feature_drift"
+MODEL_REPORT, OPERATIONS_REPORT = "reports/model_performance", "reports/daily_operations"
 
 
 def selected(settings, start: date, end: date, champion: bool) -> tuple[set[str], list[str]]:
@@ -20,19 +21,20 @@ def selected(settings, start: date, end: date, champion: bool) -> tuple[set[str]
 def test_a_range_covering_the_windows_runs_everything(lakehouse_home) -> None:
     settings = load_settings("dev")
     keys, notes = selected(settings, date(2013, 1, 1), date(2013, 12, 31), champion=False)
-    assert {MODEL, SCORES, DRIFT} <= keys and notes == []
+    assert {MODEL, SCORES, DRIFT, MODEL_REPORT, OPERATIONS_REPORT} <= keys and notes == []
     assert len(keys) == len(build_definitions(settings).resolve_asset_graph().get_all_asset_keys())
 
 
 def test_a_short_range_scores_with_an_existing_champion_but_does_not_train(lakehouse_home) -> None:
     keys, notes = selected(load_settings("dev"), date(2013, 3, 1), date(2013, 3, 31), champion=True)
-    assert MODEL not in keys and {SCORES, DRIFT, "features/flight_features"} <= keys
+    assert not {MODEL, MODEL_REPORT} & keys and {SCORES, DRIFT, "features/flight_features", OPERATIONS_REPORT} <= keys
     assert len(notes) == 1 and "lakehouse demo --start 2013-01-01 --end 2013-12-31" in notes[0]
 
 
 def test_a_short_range_without_a_champion_stops_at_the_features(lakehouse_home) -> None:
     keys, notes = selected(load_settings("dev"), date(2013, 3, 1), date(2013, 3, 31), champion=False)
-    assert not {MODEL, SCORES, DRIFT} & keys and "features/flight_features" in keys
+    assert not {MODEL, SCORES, DRIFT, MODEL_REPORT} & keys and "features/flight_features" in keys
+    assert OPERATIONS_REPORT in keys  # it says there are no scores rather than being left out
     assert "no champion model" in notes[1]
 
 

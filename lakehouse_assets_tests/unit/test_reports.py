@@ -1,16 +1,22 @@
 """Report documents: self-contained, with titled and labelled plots, rendering in a real browser."""
 
 import re
+import time
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 
+from lakehouse_assets.cli import main
 from lakehouse_assets.reporting.data_quality import QualityEvidence, data_quality_report, summarize
+from lakehouse_assets.reporting.model_report import model_performance_report
+from lakehouse_assets.reporting.operations_report import daily_operations_report
 from lakehouse_assets.reporting.store import list_reports, write_report
 
 from ..browser import artifacts_dir, chromium_page
+from ..report_samples import model_evidence, operations_evidence, previous_champion
 
 
 def evidence(unbalanced: bool = False) -> QualityEvidence:
@@ -64,20 +70,51 @@ def test_reports_are_stored_atomically_and_listed_newest_first(tmp_path: Path) -
     assert [found.path for found in list_reports(str(tmp_path), "2013-01-30")] == [first]
 
 
+def test_lakehouse_report_lists_the_days_reports_and_the_latest_model_report(settings, monkeypatch) -> None:
+    monkeypatch.setenv("LAKEHOUSE_ENV", "test")  # the CLI reads the same settings as `settings`
+    root = settings.environment.storage.reports
+    for report, name in (("data_quality", "2013-01-31"), ("data_quality", "2013-01-30"), ("daily_operations", "2013-01-31"),
+                         ("model_performance", "flight_delay_model-v1"), ("model_performance", "flight_delay_model-v2")):  # fmt: skip
+        write_report(root, report, name, "<html></html>")
+        time.sleep(0.01)  # distinct modification times: v2 is the newer model report, 01-30 rewritten after 01-31
+    runner = CliRunner()
+    lines = runner.invoke(main, ["report", "--date", "2013-01-31"], catch_exceptions=False).output.splitlines()
+    assert [line.split()[:2] for line in lines] == [
+        ["daily_operations", "2013-01-31"], ["data_quality", "2013-01-31"], ["model_performance", "flight_delay_model-v2"],
+    ]  # fmt: skip
+    latest = runner.invoke(main, ["report"], catch_exceptions=False).output.splitlines()
+    assert [line.split()[:2] for line in latest] == [
+        ["daily_operations", "2013-01-31"], ["data_quality", "2013-01-31"], ["model_performance", "flight_delay_model-v2"],
+    ]  # fmt: skip
+    missing = runner.invoke(main, ["report", "--date", "2013-02-01"])
+    assert missing.exit_code != 0 and "no reports for 2013-02-01" in missing.output
+
+
 @pytest.mark.slow
-def test_a_report_renders_in_headless_chromium_with_its_images_and_no_console_errors(tmp_path: Path) -> None:
-    path = Path(write_report(str(tmp_path), "data_quality", "2013-01-31", data_quality_report(evidence()).render()))
+def test_reports_render_in_headless_chromium_with_their_images_and_no_console_errors(tmp_path: Path) -> None:
+    documents = {
+        "data-quality": ("Data quality", data_quality_report(evidence())),
+        "daily-operations": ("Daily operations", daily_operations_report(operations_evidence())),
+        "model-performance": ("Model performance", model_performance_report(model_evidence(previous_champion(True)))),
+    }
+    seen = {}
     with chromium_page(width=1200, height=900) as page:
         problems: list[str] = []
         page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: problems.append(str(error)))
         page.on("requestfailed", lambda request: problems.append(f"request failed: {request.url}"))
-        page.goto(path.as_uri(), wait_until="load")
-        images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
-        heading = page.inner_text("h1")
-        screenshot = artifacts_dir() / "report-data-quality.png"
-        page.screenshot(path=str(screenshot), full_page=True)
-    assert problems == []
-    assert images and all(complete and width > 300 and height > 100 for complete, width, height in images)
-    assert heading.startswith("Data quality")
-    assert screenshot.stat().st_size > 20_000
+        for name, (_, report) in documents.items():
+            path = Path(write_report(str(tmp_path), name, "2013-01-31", report.render()))
+            page.goto(path.as_uri(), wait_until="load")
+            images = page.evaluate("[...document.images].map(i => [i.complete, i.naturalWidth, i.naturalHeight])")
+            screenshot = artifacts_dir() / f"report-{name}.png"
+            page.screenshot(path=str(screenshot), full_page=True)
+            seen[name] = (list(problems), images, page.inner_text("h1"), screenshot.stat().st_size)
+            problems.clear()
+    for name, (title, _) in documents.items():
+        errors, images, heading, screenshot_bytes = seen[name]
+        assert errors == [], name
+        assert len(images) >= 5 if name != "data-quality" else images, name
+        assert all(complete and width > 300 and height > 100 for complete, width, height in images), name
+        assert heading.startswith(title)
+        assert screenshot_bytes > 20_000

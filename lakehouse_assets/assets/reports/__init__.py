@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from . import data_quality
+from . import daily_operations, data_quality, model_performance
 
 
 def build_reports(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey]) -> list[dg.AssetsDefinition]:
     """Report assets; `check_keys` are the graph's data-quality checks the reports show results of."""
-    return [*data_quality.build(daily, check_keys)]
+    return [*data_quality.build(daily, check_keys), *daily_operations.build(daily), *model_performance.build()]

@@ -59,3 +59,26 @@ def partition_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, day: date
 def _short(value: object) -> str:
     text = str(value)
     return text if len(text) <= 60 else text[:57] + "…"
+
+
+def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey) -> tuple[str, dict[str, object]] | None:
+    """(run id, metadata) of the latest materialisation of an unpartitioned asset, or None if it has none."""
+    page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key), limit=1)
+    if not page.records:
+        return None
+    record = page.records[0]
+    return record.run_id, {name: value.value for name, value in record.asset_materialization.metadata.items()}
+
+
+def check_in_run(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, run_id: str, history: int = 25
+) -> tuple[bool, dict[str, object]] | None:
+    """(passed, metadata) of the check's evaluation in run `run_id`, or None if it was not evaluated there."""
+    records = instance.event_log_storage.get_asset_check_execution_history(
+        key, limit=history, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+    )
+    for record in records:
+        if record.run_id == run_id and record.event is not None:
+            evaluation = record.event.dagster_event.event_specific_data
+            return evaluation.passed, {name: value.value for name, value in evaluation.metadata.items()}
+    return None
