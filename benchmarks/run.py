@@ -33,7 +33,7 @@ RATIO_KEYS = (
 )  # fmt: skip
 FULL = dict(backfill_days=365, orchestration_days=31, scale_days=31, factor=10, per_partition_runs=10, repeats=3,
             score_rows=200_000, row_udf_rows=5_000, sensor_files=10_000)  # fmt: skip
-QUICK = dict(backfill_days=2, orchestration_days=1, scale_days=2, factor=10, per_partition_runs=1, repeats=1,
+QUICK = dict(backfill_days=2, orchestration_days=1, scale_days=1, factor=10, per_partition_runs=1, repeats=1,
              score_rows=20_000, row_udf_rows=500, sensor_files=10_000)  # fmt: skip
 MEASUREMENTS = ("sensor", "scoring", "orchestration", "backfill", "scaling", "test_suite")
 SUITE_ENV = "LAKEHOUSE_BENCH_TEST_SUITE_SECONDS"
@@ -89,7 +89,7 @@ def test_suite(options: argparse.Namespace) -> dict:
     }
 
 
-def measure(name: str, options: argparse.Namespace, spark) -> dict:
+def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
     from benchmarks import pipeline, scoring, volume
 
     start = options.start
@@ -105,7 +105,7 @@ def measure(name: str, options: argparse.Namespace, spark) -> dict:
     if name == "backfill":
         end = start + timedelta(days=options.backfill_days - 1)
         return pipeline.backfills(
-            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs
+            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record
         )
     if name == "scaling":
         end = start + timedelta(days=options.scale_days - 1)
@@ -157,26 +157,27 @@ def main() -> int:
     raw, errors = {}, {}
     began = time.perf_counter()
     spark = _warm_spark(options) if set(chosen) - {"sensor", "test_suite"} else None
+
+    def save() -> None:
+        elapsed = round(time.perf_counter() - began, 1)
+        _write(options, {**headline(raw), **report, "raw": raw, "errors": errors, "elapsed_seconds": elapsed})
+
     for name in chosen:
         print(f"[benchmarks] {name} …", file=sys.stderr, flush=True)
+
+        def record(partial: dict, name: str = name) -> None:  # a measurement's figures so far
+            raw[name] = partial
+            save()
+
         try:
-            raw[name] = measure(name, options, spark)
+            raw[name] = measure(name, options, spark, record)
         except Exception:  # keep what was measured; the run still fails at the end
             errors[name] = traceback.format_exc(limit=8)[-3000:]
             print(errors[name], file=sys.stderr)
-        _write(
-            options,
-            {
-                **headline(raw),
-                **report,
-                "raw": raw,
-                "errors": errors,
-                "elapsed_seconds": round(time.perf_counter() - began, 1),
-            },
-        )
+        save()
     if not options.keep:
         shutil.rmtree(options.root, ignore_errors=True)
-    print(json.dumps({key: raw_or_none for key, raw_or_none in headline(raw).items()}, indent=2))
+    print(json.dumps(headline(raw), indent=2))
     return 1 if errors else 0
 
 
