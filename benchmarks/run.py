@@ -159,6 +159,7 @@ def main() -> int:
     spark = _warm_spark(options) if set(chosen) - {"sensor", "test_suite"} else None
 
     def save() -> None:
+        report["machine"]["load_average_now"] = list(os.getloadavg())  # others share the cores: context for figures
         elapsed = round(time.perf_counter() - began, 1)
         _write(options, {**headline(raw), **report, "raw": raw, "errors": errors, "elapsed_seconds": elapsed})
 

@@ -25,7 +25,7 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     environment.pop("LAKEHOUSE_BENCH_TEST_SUITE_SECONDS", None)
     completed = subprocess.run(
         [sys.executable, "benchmarks/run.py", "--quick", "--json", str(out), "--root", str(tmp_path)],
-        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=900,
+        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=2400,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr[-4000:]
     result = json.loads(out.read_text())
