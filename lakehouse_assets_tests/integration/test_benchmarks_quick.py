@@ -1,0 +1,45 @@
+"""The benchmark harness runs end to end at its quick scale and writes every figure (timings are not judged)."""
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+FIGURES = (
+    "orchestration_overhead_ratio", "backfill_single_run_vs_full_load_ratio", "per_partition_vs_single_run_ratio",
+    "incremental_day365_vs_day2_ratio", "scoring_spark_vs_inprocess_ratio", "scoring_vectorised_vs_row_udf_ratio",
+    "scaling_10x_vs_1x_ratio", "sensor_tick_seconds_10k_files", "peak_rss_mb",
+)  # fmt: skip
+
+
+def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
+    out = tmp_path / "benchmarks.json"
+    environment = {**os.environ, "LAKEHOUSE_HOME": str(tmp_path / "home")}
+    environment.pop("LAKEHOUSE_BENCH_TEST_SUITE_SECONDS", None)
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--quick", "--json", str(out), "--root", str(tmp_path)],
+        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=2400,
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    result = json.loads(out.read_text())
+
+    for key in FIGURES:
+        value = result[key]
+        assert isinstance(value, int | float) and math.isfinite(value) and value > 0, (key, value)
+    # --quick never times the suite: null, with the reason next to it.
+    assert result["test_suite_seconds"] is None
+    assert "--quick" in result["raw"]["test_suite"]["reason"]
+    assert result["errors"] == {}
+    assert result["machine"]["cpu_count"] == os.cpu_count()
+    raw = result["raw"]
+    assert raw["scaling"]["10x"]["flight_rows"] == 10 * raw["scaling"]["1x"]["flight_rows"] > 0
+    assert raw["sensor"]["files"] == 10_000
+    assert sorted(result["raw"]) == sorted(["sensor", "scoring", "orchestration", "backfill", "scaling", "test_suite"])
+    assert not any(tmp_path.glob("lakehouse-bench-*")), "scratch homes are removed afterwards"
