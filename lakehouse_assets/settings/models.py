@@ -30,6 +30,12 @@ class StorageSettings(StrictModel):
         default=None, description="Metastore/Unity Catalog name; tables become catalog.<layer>.<table>."
     )
     reports: str
+    write_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=50,
+        description="Tries of a Delta commit lost to a concurrent writer (the first included) before the step fails.",
+    )
 
     @field_validator("catalog")
     @classmethod
