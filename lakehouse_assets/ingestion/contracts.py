@@ -5,6 +5,8 @@ Every source is first read as text, one column per field, then `apply_contract` 
   in `_rescued_data`, so nothing silently becomes null;
 - a row whose key fields (the schema's `required`) are missing or do not fit gets `_contract_violation`, the
   reason it must be quarantined rather than loaded.
+Constraints: `pattern`, `minimum`, `maximum`, `enum`, and `"x-clock": "HHMM"` for a clock time held as an
+integer (2460 does not fit: its minutes are 60).
 Changing a schema file changes parsing; no code change is needed.
 """
 
@@ -99,8 +101,10 @@ def load_contract(name: str) -> Contract:
         description=document.get("title", ""),
         units={column: spec["x-unit"] for column, spec in properties.items() if "x-unit" in spec},
     )
-    for column in properties:
+    for column, spec in properties.items():
         contract.spark_type(column)  # fail at load on a type this project cannot map
+        if "x-clock" in spec and (spec["x-clock"] != "HHMM" or _json_types(spec) != ["integer"]):
+            raise ContractError(f"{path}: {column}: x-clock supports only \"HHMM\" on an integer field")
     return contract
 
 
@@ -158,6 +162,8 @@ def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
         checks.append(value <= F.lit(spec["maximum"]))
     if "enum" in spec:
         checks.append(value.isin(list(spec["enum"])))
+    if spec.get("x-clock") == "HHMM":  # a clock time as an integer: the last two digits are minutes
+        checks.append(value % 100 < 60)
     result = checks[0]
     for check in checks[1:]:
         result = result & check
