@@ -96,6 +96,9 @@ class ApiSettings(StrictModel):
     backoff_seconds: float = Field(default=0.5, ge=0, description="First wait between tries; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0, description="Cap on one wait, Retry-After included.")
     token_env: str | None = Field(default=None, description="Env var holding the bearer token.")
+    max_page_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="A page larger than this is an error, not read into memory."
+    )
 
     @field_validator("url")
     @classmethod
