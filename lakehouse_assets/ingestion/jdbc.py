@@ -103,7 +103,8 @@ def read_source_table(
         )
 
     options = {"fetchsize": str(table.fetch_size), "dbtable": _relation(qualified, table, by_name)}
-    options["customSchema"] = ", ".join(f"`{column}` STRING" for column in columns.fieldNames())
+    # Column names come from the database: quoted, with any backtick doubled, they cannot break out of the list.
+    options["customSchema"] = ", ".join(f"`{column.replace('`', '``')}` STRING" for column in columns.fieldNames())
     partitions = 1
     if table.partition_column:
         bounds = _bounds(spark, source, qualified, table, by_name, where)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -154,6 +154,17 @@ class JdbcTableSettings(StrictModel):
     def _qualified_name(cls, value: str | None) -> str | None:
         if value is not None and not _QUALIFIED.match(value):
             raise ValueError(f"{value!r} is not a table name (identifier, optionally schema-qualified)")
+        return value
+
+    @field_validator("lower_bound", "upper_bound")
+    @classmethod
+    def _bound_value(cls, value: int | str | None) -> int | str | None:
+        """Bounds reach the database's WHERE clause (through Spark): only numbers, dates and timestamps pass."""
+        if isinstance(value, str) and not re.fullmatch(r"-?\d+", value.strip()):
+            try:
+                datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number, date or timestamp (YYYY-MM-DD[ HH:MM:SS])") from None
         return value
 
     @field_validator("partition_column", "watermark_column")
