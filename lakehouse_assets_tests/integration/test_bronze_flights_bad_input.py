@@ -44,7 +44,9 @@ def test_bad_files_are_rejected_or_quarantined_and_the_day_still_loads(spark, se
     result = materialize_range(defs, FIRST_DAY, LAST_DAY, FLIGHTS_SLICE, instance=instance)
     assert result.success
 
-    [check] = [check for check in result.get_asset_check_evaluations() if check.check_name == CONSERVATION_CHECK]
+    [check] = [
+        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
+    ]
     assert check.passed
     events = {e.materialization.partition: e.materialization.metadata for e in result.get_asset_materialization_events() if e.materialization.asset_key == FLIGHTS}
     bad_day = {name: value.value for name, value in events[BAD_DAY.isoformat()].items()}

