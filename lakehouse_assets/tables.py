@@ -169,7 +169,7 @@ def write_table(
             raise
 
     tries = _committed(attempt, ref, window, attempts)
-    version, metrics = _commit_of(spark, ref, token)
+    version, metrics = _commit_of(spark, ref, token, frame)
     return WriteResult(version=version, rows_written=int(metrics.get("numOutputRows", 0)), attempts=tries)
 
 
@@ -219,7 +219,7 @@ def merge_table(
             spark.conf.unset(USER_METADATA_CONF)
 
     tries = _committed(attempt, ref, None, attempts)
-    version, metrics = _commit_of(spark, ref, token)
+    version, metrics = _commit_of(spark, ref, token, frame)
     touched = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
     return WriteResult(version=version, rows_written=touched, attempts=tries)
 
@@ -232,12 +232,18 @@ def _committed(attempt, ref: TableRef, window: tuple[date, date] | None, attempt
         raise TableError(str(error)) from error
 
 
-def _commit_of(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, dict]:
-    """Version and metrics of the commit carrying `token`: the newest commit may be another writer's."""
+def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame) -> tuple[int, dict]:
+    """Version and metrics of the commit carrying `token`: the newest commit may be another writer's.
+
+    Delta makes no commit for a write that changes nothing (no rows in, none of the window's files removed):
+    then the table stays at its current version.
+    """
     rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {HISTORY_SEARCHED}").collect()
     for row in rows:
         if token in (row["userMetadata"] or ""):
             return int(row["version"]), dict(row["operationMetrics"] or {})
+    if frame.isEmpty():
+        return int(rows[0]["version"]), {}
     raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
 
 
