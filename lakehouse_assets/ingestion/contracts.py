@@ -134,6 +134,11 @@ def _spark_type(source: str, column: str, spec: Mapping[str, Any]) -> DataType:
     return mapping[kind]
 
 
+def column_named(name: str) -> Column:
+    """The column called exactly `name`: names from sources may hold dots or backticks, which F.col would parse."""
+    return F.col("`" + name.replace("`", "``") + "`")
+
+
 def _typed(column: str, data_type: DataType) -> Column:
     text = F.trim(F.col(column))
     if isinstance(data_type, StringType):
@@ -197,7 +202,7 @@ def apply_contract(
         else:
             rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
     for column, key in rescue_as.items():
-        rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(key).alias("k"), F.col(column).alias("v"))))
+        rescued.append(F.when(column_named(column).isNotNull(), F.struct(F.lit(key).alias("k"), column_named(column).alias("v"))))
     rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
     others = [name for name in raw.columns if name not in contract.properties and name not in rescue_as]
     return raw.select(
@@ -208,5 +213,5 @@ def apply_contract(
             else F.lit(None).cast("string")
         ).alias(RESCUED),
         F.coalesce(*violations, F.lit(None).cast("string")).alias(VIOLATION),
-        *others,
+        *[column_named(name) for name in others],
     )
