@@ -87,5 +87,6 @@ def test_sigkilled_writer_leaves_committed_tables_and_the_next_run_completes(spa
         assert hashes(spark, warehouse) == expected, f"trial {trial}"
         complete = sum(after_kill.get(name) == expected[name] for name in expected)
         outcomes.append(f"trial {trial}: {'killed' if killed else 'finished first'}, {complete}/{len(expected)} tables complete")
-    print("\n".join(outcomes))
+        print(outcomes[-1], flush=True)  # with -s, a long full run shows its figures as it goes
+    assert len(outcomes) == trials(3)
 
