@@ -21,7 +21,8 @@ WAIT_LIMIT_SECONDS = 300  # only a safety net: the waiting writer proceeds anywa
 
 
 def rows(spark, day: date, writer: str, count: int):
-    frame = spark.range(count).select(F.lit(day).alias("flight_date"), F.col("id").cast("int").alias("flight"))
+    # One partition: a held-back write occupies one of local[2]'s task slots, the other writer gets the second.
+    frame = spark.range(0, count, numPartitions=1).select(F.lit(day).alias("flight_date"), F.col("id").cast("int").alias("flight"))
     return frame.withColumn("writer", F.lit(writer))
 
 

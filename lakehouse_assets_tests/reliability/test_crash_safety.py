@@ -88,5 +88,4 @@ def test_sigkilled_writer_leaves_committed_tables_and_the_next_run_completes(spa
         complete = sum(after_kill.get(name) == expected[name] for name in expected)
         outcomes.append(f"trial {trial}: {'killed' if killed else 'finished first'}, {complete}/{len(expected)} tables complete")
         print(outcomes[-1], flush=True)  # with -s, a long full run shows its figures as it goes
-    assert len(outcomes) == trials(3)
 
