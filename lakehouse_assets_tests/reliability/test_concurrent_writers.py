@@ -40,7 +40,7 @@ def held_back_until(frame, started: Path, signal: Path):
             clock.sleep(0.05)
         return value
 
-    return frame.withColumn("flight", F.udf(wait, "int")("flight"))
+    return frame.withColumn("flight", F.udf(wait, "int", useArrow=False)("flight"))  # pyarrow is not a dependency
 
 
 def wait_for(path: Path) -> None:
