@@ -21,6 +21,7 @@ from .conftest import FIRST_DAY, LAST_DAY
 from .lakehouse import FLIGHTS_SLICE, content_hash, defs_for, delta_tables, hashes, newest_log_version, trials
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[2]
 STARTUP_LIMIT_SECONDS = 600  # a writer that never starts is a failure, not a hang
 
 
@@ -29,7 +30,11 @@ def start_writer(home: Path, warehouse: Path, dagster_home: Path) -> subprocess.
     dagster_home.mkdir(parents=True)
     command = [sys.executable, "-m", "lakehouse_assets_tests.reliability.crash_writer", str(warehouse), FIRST_DAY.isoformat(), LAST_DAY.isoformat()]
     # Its own process group: the kill takes the JVM down with the Python driver, as a machine crash would.
-    return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, start_new_session=True)
+    # Its stderr goes to a file in its Dagster home, to read when a writer fails to start.
+    with open(dagster_home / "writer.stderr", "wb") as stderr:
+        return subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=stderr, text=True, start_new_session=True
+        )
 
 
 def wait_until_running(writer: subprocess.Popen) -> None:
@@ -39,7 +44,7 @@ def wait_until_running(writer: subprocess.Popen) -> None:
             return
         if time.monotonic() > deadline:
             break
-    pytest.fail(f"the writer process did not start its run (exit code {writer.poll()})")
+    pytest.fail(f"the writer process did not start its run (exit code {writer.poll()}); see writer.stderr in its DAGSTER_HOME")
 
 
 def kill_group(writer: subprocess.Popen) -> None:
