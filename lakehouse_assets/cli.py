@@ -1,8 +1,10 @@
-"""`lakehouse`: seed the landing zone, run the demo, manage the model's aliases, serve the weather API, fetch jars."""
+"""`lakehouse`: seed the landing zone, run the demo, list reports, manage the model's aliases, serve the weather
+API, list and restore table versions, fetch Delta jars for offline use."""
 
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from datetime import date
 
 import click
@@ -102,6 +104,54 @@ def _open_in_browser(path: str) -> None:
         click.echo(f"no web browser found here; open {path} on a machine with one")
         return
     browser.open(Path(path).resolve().as_uri() if "://" not in path else path)
+
+
+@main.command("history")
+@click.argument("table")
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1), help="Newest versions shown.")
+def history(table, limit) -> None:
+    """List the committed versions of TABLE (<layer>/<table>, e.g. bronze/flights), newest first."""
+    from .table_versions import table_history
+
+    with _table_session(table) as (spark, ref):
+        commits = table_history(spark, ref)
+    for commit in commits[:limit]:
+        click.echo(f"{commit.version:>6}  {commit.timestamp:%Y-%m-%d %H:%M:%S}  {commit.operation:<18} {commit.rows:<22} {commit.note}")
+
+
+@main.command("restore")
+@click.argument("table")
+@click.option("--version", "version", required=True, type=click.IntRange(0), help="Version to restore (see `lakehouse history`).")
+def restore(table, version) -> None:
+    """Put TABLE (<layer>/<table>) back to an earlier version with Delta time travel, as a new commit.
+
+    Tables built from it are not changed: re-materialise them in Dagster afterwards.
+    """
+    from .table_versions import restore_table
+
+    with _table_session(table) as (spark, ref):
+        done = restore_table(spark, ref, version)
+    click.echo(
+        f"restored {done.table} to version {done.restored_version} (as version {done.new_version}); "
+        f"undo with: lakehouse restore {done.table} --version {done.replaced_version}"
+    )
+
+
+@contextmanager
+def _table_session(name: str):
+    """The Spark session and table for a table command; table errors become clear CLI errors."""
+    from .resources.spark import build_spark_session
+    from .table_versions import parse_table_name
+    from .tables import TableError, TableLocator
+
+    settings = _load()
+    storage = settings.environment.storage
+    try:
+        ref = parse_table_name(name, TableLocator(storage.warehouse, storage.catalog))
+        spark = build_spark_session(settings.environment.spark, warehouse_dir=str(settings.home / "spark-warehouse"))
+        yield spark, ref
+    except TableError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command("fetch-jars")

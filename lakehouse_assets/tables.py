@@ -5,14 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from .delta_commits import WRITE_ATTEMPTS, CommitConflictError, commit_token, with_conflict_retries
+
 LAYERS = ("bronze", "silver", "gold", "features", "ml", "scores", "reports")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+USER_METADATA_CONF = "spark.databricks.delta.commitInfo.userMetadata"
+# Concurrent writers may commit in between; a write looks this far back in the history for its own commit.
+HISTORY_SEARCHED = 100
 
 
 class TableError(Exception):
@@ -81,7 +86,11 @@ def read_table(spark: SparkSession, ref: TableRef) -> DataFrame:
 
 
 def date_range_predicate(column: str, start: date, end_exclusive: date) -> str:
+    """SQL text of a day window; only an identifier and two real dates ever reach it."""
     check_identifier(column, "partition column")
+    for bound in (start, end_exclusive):
+        if not isinstance(bound, date) or isinstance(bound, datetime):
+            raise TableError(f"partition window bounds must be dates, got {bound!r}")
     return f"{column} >= DATE'{start.isoformat()}' AND {column} < DATE'{end_exclusive.isoformat()}'"
 
 
@@ -105,6 +114,7 @@ def schema_differences(current: DataFrame | None, incoming: DataFrame) -> list[s
 class WriteResult:
     version: int
     rows_written: int
+    attempts: int = 1  # more than 1 when a commit was lost to a concurrent writer and tried again
 
 
 def write_table(
@@ -115,40 +125,52 @@ def write_table(
     partition_column: str | None = None,
     window: tuple[date, date] | None = None,
     allow_schema_change: bool = False,
+    commit_note: str | None = None,
+    attempts: int = WRITE_ATTEMPTS,
 ) -> WriteResult:
     """Replace the window's partitions (or the whole table) in one Delta commit.
 
     With a window, `replaceWhere` swaps exactly those days, so re-running a day is idempotent and a multi-day
     range is one atomic commit; Delta refuses rows outside the window. A schema change is refused unless allowed.
+    A commit lost to a concurrent writer is tried again against the new table state (up to `attempts` tries),
+    so two runs writing the same days leave one copy. `commit_note` goes into the commit's userMetadata
+    (shown by DESCRIBE HISTORY and `lakehouse history`), e.g. the Dagster run that wrote it.
     """
-    existing = read_table(spark, ref) if table_exists(spark, ref) else None
-    changes = schema_differences(existing, frame)
-    if changes and not allow_schema_change:
-        raise TableError(
-            f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
-            "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
-        )
-    writer = frame.write.format("delta").mode("overwrite")
-    if window is not None:
-        if partition_column is None:
-            raise TableError(f"{ref.layer}/{ref.table} is partitioned but declares no partition column")
-        writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
-        if existing is None:
-            writer = writer.partitionBy(partition_column)
-        if changes:
-            writer = writer.option("mergeSchema", "true")
-    elif changes:
-        writer = writer.option("overwriteSchema", "true")
-    try:
-        writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
-    except AnalysisException as error:
-        if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
+    token = commit_token()
+    note = f"{commit_note or 'lakehouse'} [{token}]"
+
+    def attempt() -> None:
+        existing = read_table(spark, ref) if table_exists(spark, ref) else None
+        changes = schema_differences(existing, frame)
+        if changes and not allow_schema_change:
             raise TableError(
-                f"{ref.layer}/{ref.table}: some rows fall outside the partition window {window[0]}..{window[1]} "
-                f"(column {partition_column}); nothing was written"
-            ) from error
-        raise
-    return last_commit(spark, ref)
+                f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
+                "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
+            )
+        writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
+        if window is not None:
+            if partition_column is None:
+                raise TableError(f"{ref.layer}/{ref.table} is partitioned but declares no partition column")
+            writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
+            if existing is None:
+                writer = writer.partitionBy(partition_column)
+            if changes:
+                writer = writer.option("mergeSchema", "true")
+        elif changes:
+            writer = writer.option("overwriteSchema", "true")
+        try:
+            writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
+        except AnalysisException as error:
+            if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
+                raise TableError(
+                    f"{ref.layer}/{ref.table}: some rows fall outside the partition window {window[0]}..{window[1]} "
+                    f"(column {partition_column}); nothing was written"
+                ) from error
+            raise
+
+    tries = _committed(attempt, ref, window, attempts)
+    version, metrics = _commit_of(spark, ref, token, frame)
+    return WriteResult(version=version, rows_written=int(metrics.get("numOutputRows", 0)), attempts=tries)
 
 
 def merge_table(
@@ -158,43 +180,74 @@ def merge_table(
     keys: Sequence[str],
     *,
     allow_schema_change: bool = False,
+    commit_note: str | None = None,
+    attempts: int = WRITE_ATTEMPTS,
 ) -> WriteResult:
     """Upsert `frame` into the table on `keys` in one Delta commit: matching rows are replaced, new rows added.
 
     For incremental loads: re-merging the same rows changes nothing but ingestion metadata. The batch must
-    hold each key once. A table that does not exist yet is created from the batch.
+    hold each key once. A table that does not exist yet is created from the batch. A commit lost to a
+    concurrent writer is tried again, as in `write_table`.
     """
     for key in keys:
         check_identifier(key, "merge key")
     if not table_exists(spark, ref):
-        return write_table(spark, frame, ref, allow_schema_change=allow_schema_change)
-    changes = schema_differences(read_table(spark, ref), frame)
-    if changes and not allow_schema_change:
-        raise TableError(
-            f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}) in a merge; "
-            "if intended, allow the schema change for this write"
+        return write_table(
+            spark, frame, ref, allow_schema_change=allow_schema_change, commit_note=commit_note, attempts=attempts
         )
     from delta.tables import DeltaTable
 
-    target = DeltaTable.forName(spark, ref.name) if ref.name else DeltaTable.forPath(spark, ref.location)
-    condition = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in keys)
-    merge = target.alias("t").merge(frame.alias("s"), condition).whenMatchedUpdateAll().whenNotMatchedInsertAll()
-    if changes:
-        merge = merge.withSchemaEvolution()
-    merge.execute()
-    row = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT 1").first()
-    metrics = row["operationMetrics"] or {}
+    token = commit_token()
+
+    def attempt() -> None:
+        changes = schema_differences(read_table(spark, ref), frame)
+        if changes and not allow_schema_change:
+            raise TableError(
+                f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}) in a merge; "
+                "if intended, allow the schema change for this write"
+            )
+        target = DeltaTable.forName(spark, ref.name) if ref.name else DeltaTable.forPath(spark, ref.location)
+        condition = " AND ".join(f"t.`{key}` <=> s.`{key}`" for key in keys)
+        merge = target.alias("t").merge(frame.alias("s"), condition).whenMatchedUpdateAll().whenNotMatchedInsertAll()
+        if changes:
+            merge = merge.withSchemaEvolution()
+        # A merge takes no writer options; the commit's userMetadata comes from the session for this one commit.
+        spark.conf.set(USER_METADATA_CONF, f"{commit_note or 'lakehouse'} [{token}]")
+        try:
+            merge.execute()
+        finally:
+            spark.conf.unset(USER_METADATA_CONF)
+
+    tries = _committed(attempt, ref, None, attempts)
+    version, metrics = _commit_of(spark, ref, token, frame)
     touched = int(metrics.get("numTargetRowsInserted", 0)) + int(metrics.get("numTargetRowsUpdated", 0))
-    return WriteResult(version=int(row["version"]), rows_written=touched)
+    return WriteResult(version=version, rows_written=touched, attempts=tries)
+
+
+def _committed(attempt, ref: TableRef, window: tuple[date, date] | None, attempts: int) -> int:
+    days = f" days {window[0]}..{window[1]} (end exclusive)" if window else ""
+    try:
+        return with_conflict_retries(attempt, f"{ref.layer}/{ref.table}{days}", attempts)[1]
+    except CommitConflictError as error:
+        raise TableError(str(error)) from error
+
+
+def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame) -> tuple[int, dict]:
+    """Version and metrics of the commit carrying `token`: the newest commit may be another writer's.
+
+    Delta makes no commit for a write that changes nothing (no rows in, none of the window's files removed):
+    then the table stays at its current version.
+    """
+    rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {HISTORY_SEARCHED}").collect()
+    for row in rows:
+        if token in (row["userMetadata"] or ""):
+            return int(row["version"]), dict(row["operationMetrics"] or {})
+    if frame.isEmpty():
+        return int(rows[0]["version"]), {}
+    raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
 
 
 def rows_per_day(spark: SparkSession, ref: TableRef, column: str, window: tuple[date, date]) -> dict[date, int]:
     """Row count of each day in the window, as committed (days with no rows are absent)."""
     frame = filter_dates(read_table(spark, ref), column, *window)
     return {row[column]: int(row["count"]) for row in frame.groupBy(column).count().collect()}
-
-
-def last_commit(spark: SparkSession, ref: TableRef) -> WriteResult:
-    row = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT 1").first()
-    metrics = row["operationMetrics"] or {}
-    return WriteResult(version=int(row["version"]), rows_written=int(metrics.get("numOutputRows", 0)))

@@ -5,6 +5,8 @@ Every source is first read as text, one column per field, then `apply_contract` 
   in `_rescued_data`, so nothing silently becomes null;
 - a row whose key fields (the schema's `required`) are missing or do not fit gets `_contract_violation`, the
   reason it must be quarantined rather than loaded.
+Constraints: `pattern`, `minimum`, `maximum`, `enum`, and `"x-clock": "HHMM"` for a clock time held as an
+integer (2460 does not fit: its minutes are 60).
 Changing a schema file changes parsing; no code change is needed.
 """
 
@@ -99,8 +101,10 @@ def load_contract(name: str) -> Contract:
         description=document.get("title", ""),
         units={column: spec["x-unit"] for column, spec in properties.items() if "x-unit" in spec},
     )
-    for column in properties:
+    for column, spec in properties.items():
         contract.spark_type(column)  # fail at load on a type this project cannot map
+        if "x-clock" in spec and (spec["x-clock"] != "HHMM" or _json_types(spec) != ["integer"]):
+            raise ContractError(f"{path}: {column}: x-clock supports only \"HHMM\" on an integer field")
     return contract
 
 
@@ -128,6 +132,11 @@ def _spark_type(source: str, column: str, spec: Mapping[str, Any]) -> DataType:
     if kind not in mapping:
         raise ContractError(f"schemas/{source}.json: {column}: unsupported type {kind!r}")
     return mapping[kind]
+
+
+def column_named(name: str) -> Column:
+    """The column called exactly `name`: names from sources may hold dots or backticks, which F.col would parse."""
+    return F.col("`" + name.replace("`", "``") + "`")
 
 
 def _typed(column: str, data_type: DataType) -> Column:
@@ -158,6 +167,8 @@ def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
         checks.append(value <= F.lit(spec["maximum"]))
     if "enum" in spec:
         checks.append(value.isin(list(spec["enum"])))
+    if spec.get("x-clock") == "HHMM":  # a clock time as an integer: the last two digits are minutes
+        checks.append(value % 100 < 60)
     result = checks[0]
     for check in checks[1:]:
         result = result & check
@@ -191,7 +202,7 @@ def apply_contract(
         else:
             rescued.append(F.when(bad_text.isNotNull(), F.struct(F.lit(column).alias("k"), bad_text.alias("v"))))
     for column, key in rescue_as.items():
-        rescued.append(F.when(F.col(column).isNotNull(), F.struct(F.lit(key).alias("k"), F.col(column).alias("v"))))
+        rescued.append(F.when(column_named(column).isNotNull(), F.struct(F.lit(key).alias("k"), column_named(column).alias("v"))))
     rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
     others = [name for name in raw.columns if name not in contract.properties and name not in rescue_as]
     return raw.select(
@@ -202,5 +213,5 @@ def apply_contract(
             else F.lit(None).cast("string")
         ).alias(RESCUED),
         F.coalesce(*violations, F.lit(None).cast("string")).alias(VIOLATION),
-        *others,
+        *[column_named(name) for name in others],
     )

@@ -52,9 +52,10 @@ def ingest_flight_files(
 ) -> FlightIngestion:
     """Read, type and split the files; raises DriftError when the policy forbids what the headers show."""
     contract = load_contract(FEED)
-    read = read_landed(spark, files)
+    # Files the landing zone refuses (links out of the root, FIFOs, ...) are never opened, only recorded.
+    read = read_landed(spark, [landed for landed in files if landed.refused is None])
     plans: dict[str, HeaderPlan] = {}
-    rejected = dict(read.unread)
+    rejected = {**{landed.path: landed.refused for landed in files if landed.refused}, **read.unread}
     for path, facts in read.facts.items():
         try:
             header = decode_header(facts.first_line, facts.first_bytes_hex, facts.first_line_length, HEADER_LIMIT)
@@ -141,7 +142,8 @@ def _entry(landed, read, plans, rejected, counts, ingested_at) -> LedgerEntry:
     common = dict(feed=FEED, partition_date=landed.day, path=landed.path, ingested_at=ingested_at)
     if landed.path in rejected:
         if facts is None:
-            size, modified, sha = landed.size, landed.modified, hashlib.sha256(b"").hexdigest() if landed.size == 0 else None
+            empty = landed.size == 0 and landed.refused is None  # a refused file is never opened, so never hashed
+            size, modified, sha = landed.size, landed.modified, hashlib.sha256(b"").hexdigest() if empty else None
         else:
             size, modified, sha = facts.size_bytes, facts.modified_at, facts.sha256
         return LedgerEntry(**common, size_bytes=size, modified_at=modified, sha256=sha, status=REJECTED, reason=rejected[landed.path])

@@ -1,7 +1,8 @@
 """GET one JSON page over HTTP with a bearer token, retrying what is worth retrying.
 
 Retried, with exponential backoff: HTTP 429 (waiting at least its Retry-After), 5xx, timeouts, refused or
-broken connections (a transfer cut short). Not retried: other 4xx, which say the request itself is wrong.
+broken connections (a transfer cut short). Not retried: other 4xx, which say the request itself is wrong, and a
+page larger than `max_page_bytes` (read in chunks, so an endless answer cannot exhaust memory).
 The token is sent in the Authorization header only and never appears in a message.
 """
 
@@ -15,6 +16,7 @@ from email.utils import parsedate_to_datetime
 import requests
 
 RETRIED_STATUS = {429, 500, 502, 503, 504}
+MAX_PAGE_BYTES = 64 * 1024 * 1024
 
 
 class HttpSourceError(Exception):
@@ -46,6 +48,7 @@ class HttpPageClient:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     token: str | None = field(default=None, repr=False)
     token_env: str | None = None
+    max_page_bytes: int = MAX_PAGE_BYTES
     session: requests.Session = field(default_factory=requests.Session, repr=False)
 
     def get(self, url: str, params: dict[str, str] | None = None) -> Fetched:
@@ -56,11 +59,11 @@ class HttpPageClient:
         for attempt in range(self.retry.max_retries + 1):
             retry_after = None
             try:
-                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout_seconds)
+                response = self.session.get(url, params=params, headers=headers, timeout=self.timeout_seconds, stream=True)
                 shown = response.url
                 if response.status_code == 200:
                     modified = _http_date(response.headers.get("Last-Modified"))
-                    return Fetched(url=shown, body=response.content, attempts=attempt + 1, last_modified=modified)
+                    return Fetched(url=shown, body=self._body(shown, response), attempts=attempt + 1, last_modified=modified)
                 if response.status_code not in RETRIED_STATUS:
                     raise HttpSourceError(self._refusal(shown, response))
                 problem = f"HTTP {response.status_code} {response.reason}"
@@ -76,6 +79,20 @@ class HttpPageClient:
         raise HttpSourceError(
             f"GET {_with_params(url, params)} failed after {self.retry.max_retries + 1} attempt(s); last: {problem}"
         )
+
+    def _body(self, url: str, response: requests.Response) -> bytes:
+        """The page, read in chunks so an endless or enormous answer stops at `max_page_bytes`, not at memory."""
+        chunks, size = [], 0
+        with response:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                size += len(chunk)
+                if size > self.max_page_bytes:
+                    raise HttpSourceError(
+                        f"GET {url}: the page is over {self.max_page_bytes:,} bytes, too large to be a page of this "
+                        "API; lower page_size, or raise max_page_bytes if pages really are this large"
+                    )
+                chunks.append(chunk)
+        return b"".join(chunks)
 
     def _refusal(self, url: str, response: requests.Response) -> str:
         message = f"GET {url} answered HTTP {response.status_code} {response.reason}"

@@ -22,7 +22,7 @@ from pyspark.sql.types import DateType, NumericType, StringType, StructType, Tim
 
 from ..settings.models import DriftPolicy, JdbcTableSettings
 from .conformance import RAW
-from .contracts import Contract
+from .contracts import Contract, column_named
 
 PARTITION_KEY = "_lakehouse_partition_key"
 WATERMARK = "_source_watermark"
@@ -103,7 +103,8 @@ def read_source_table(
         )
 
     options = {"fetchsize": str(table.fetch_size), "dbtable": _relation(qualified, table, by_name)}
-    options["customSchema"] = ", ".join(f"`{column}` STRING" for column in columns.fieldNames())
+    # Column names come from the database: quoted, with any backtick doubled, they cannot break out of the list.
+    options["customSchema"] = ", ".join(f"`{column.replace('`', '``')}` STRING" for column in columns.fieldNames())
     partitions = 1
     if table.partition_column:
         bounds = _bounds(spark, source, qualified, table, by_name, where)
@@ -114,13 +115,13 @@ def read_source_table(
     if table.watermark_column and watermark_from is not None:
         frame = frame.where(F.col(WATERMARK) >= F.lit(watermark_from))  # pushed down into the database's WHERE
 
-    text_columns = [F.col(by_name[column.lower()]).alias(column) for column in contract.columns]
-    extra = [F.col(column) for column in unexpected]
+    text_columns = [column_named(by_name[column.lower()]).alias(column) for column in contract.columns]
+    extra = [column_named(column) for column in unexpected]
     selected = frame.select(
         *text_columns,
         *extra,
         *([F.col(WATERMARK)] if table.watermark_column else []),
-        F.to_json(F.struct(*[F.col(column) for column in columns.fieldNames()])).alias(RAW),
+        F.to_json(F.struct(*[column_named(column) for column in columns.fieldNames()])).alias(RAW),
         F.lit(qualified).alias(SOURCE_TABLE),
         F.current_timestamp().alias(INGESTED_AT),
     )

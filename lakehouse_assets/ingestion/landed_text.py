@@ -69,7 +69,8 @@ def is_blank(line: Column) -> Column:
 def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
     """Read `files` once; files Spark returns nothing for (empty, vanished, unreadable) are in `unread`."""
     if not files:
-        raise ValueError("no files to read")
+        empty = spark.createDataFrame([], "_path string, _day date, _modified_at timestamp, _content binary")
+        return LandedRead(content=empty, facts={}, unread={})
     by_path = {comparable(landed.path): landed for landed in files}
     raw = (
         spark.read.option("ignoreMissingFiles", "true")

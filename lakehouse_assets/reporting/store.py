@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import fsspec
+
+_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,14 @@ class StoredReport:
         return True
 
 
+class ReportNameError(ValueError):
+    """A report or document name that would not stay one path segment under the reports root."""
+
+
 def report_path(root: str, report: str, name: str) -> str:
+    for part in (report, name):
+        if not _SEGMENT.match(part) or ".." in part:
+            raise ReportNameError(f"{part!r} is not a report or document name (letters, digits, '_', '-', '.')")
     return f"{root.rstrip('/')}/{report}/{name}.html"
 
 

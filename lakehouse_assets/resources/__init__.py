@@ -20,7 +20,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
     sources = environment.sources
     return {
         "spark": spark,
-        "io_manager": DeltaIOManager(spark=spark, warehouse=environment.storage.warehouse, catalog=environment.storage.catalog),
+        "io_manager": DeltaIOManager(
+            spark=spark,
+            warehouse=environment.storage.warehouse,
+            catalog=environment.storage.catalog,
+            write_attempts=environment.storage.write_attempts,
+        ),
         "landing": LandingZone(
             root=sources.landing,
             drift_policies={"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},

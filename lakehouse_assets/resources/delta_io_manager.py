@@ -3,8 +3,10 @@
 from datetime import date
 
 import dagster as dg
+from pydantic import Field
 from pyspark.sql import DataFrame
 
+from ..delta_commits import WRITE_ATTEMPTS
 from ..tables import TableLocator, TableRef, filter_dates, merge_table, read_table, rows_per_day, write_table
 from .spark import SparkResource
 
@@ -32,6 +34,9 @@ class DeltaIOManager(dg.ConfigurableIOManager):
     spark: SparkResource
     warehouse: str
     catalog: str | None = None
+    write_attempts: int = Field(
+        default=WRITE_ATTEMPTS, ge=1, description="Tries of a commit lost to a concurrent writer, the first included."
+    )
 
     def table_for(self, key: dg.AssetKey) -> TableRef:
         if len(key.path) != 2:
@@ -50,17 +55,21 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         # A run may allow a schema change the definition does not (the `add` drift policy, decided by config).
         allow = bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)) or bool(_runtime_value(context, ALLOW_SCHEMA_CHANGE))
         merge_keys = _runtime_value(context, MERGE_KEYS)
+        # DESCRIBE HISTORY (and `lakehouse history`) then shows which run and step wrote each version.
+        common = {"allow_schema_change": allow, "commit_note": f"dagster run {context.run_id} step {context.step_key}"}
+        common["attempts"] = self.write_attempts
         if merge_keys and window is None:
             keys = [key.strip() for key in str(merge_keys).split(",")]
-            result = merge_table(self.spark.session, obj, ref, keys, allow_schema_change=allow)
+            result = merge_table(self.spark.session, obj, ref, keys, **common)
         else:
-            result = write_table(
-                self.spark.session, obj, ref, partition_column=partition_column, window=window, allow_schema_change=allow
-            )
+            result = write_table(self.spark.session, obj, ref, partition_column=partition_column, window=window, **common)
+        if result.attempts > 1:
+            context.log.warning(f"{ref.layer}/{ref.table}: committed on try {result.attempts}, after losing to concurrent writers")
         context.add_output_metadata(
             {
                 "rows_written_in_run": result.rows_written,
                 "delta_version": result.version,
+                "write_attempts": result.attempts,
                 "location": ref.display,
                 "dagster/column_schema": table_schema(obj),
                 **({"dagster/table_name": ref.name} if ref.name else {"dagster/uri": ref.location}),

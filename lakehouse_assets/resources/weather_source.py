@@ -18,6 +18,7 @@ class WeatherSource(dg.ConfigurableResource):
     max_retries: int = 5
     backoff_seconds: float = 0.5
     max_backoff_seconds: float = 30.0
+    max_page_bytes: int = 64 * 1024 * 1024
     token: str | None = Field(default=None, description="Bearer token, bound to the env var named by token_env.")
     token_env: str | None = Field(default=None, description="Name of the token's env var (for messages).")
     drift_policy: str = Field(default="rescue", description="rescue | fail | add: fields the contract does not know.")
@@ -35,6 +36,7 @@ class WeatherSource(dg.ConfigurableResource):
             max_retries=api.max_retries,
             backoff_seconds=api.backoff_seconds,
             max_backoff_seconds=api.max_backoff_seconds,
+            max_page_bytes=api.max_page_bytes,
             token=dg.EnvVar(api.token_env) if api.token_env else None,
             token_env=api.token_env,
             drift_policy=settings.drift_policy,
@@ -46,6 +48,7 @@ class WeatherSource(dg.ConfigurableResource):
             retry=RetryPolicy(self.max_retries, self.backoff_seconds, self.max_backoff_seconds),
             token=self.token,
             token_env=self.token_env,
+            max_page_bytes=self.max_page_bytes,
         )
 
     def fetch_day(self, client: HttpPageClient, day: date) -> DayFetch:

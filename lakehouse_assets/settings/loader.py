@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,8 +115,16 @@ def _describe(problem: Mapping[str, Any]) -> str:
         return f"{key}: missing key"
     message = problem["msg"].removeprefix("Value error, ")
     value = problem.get("input")
-    shown = "" if isinstance(value, dict | list) else f" (got {value!r})"
+    shown = "" if isinstance(value, dict | list) else f" (got {_without_credentials(repr(value))})"
     return f"{key}: {message}{shown}"
+
+
+# A rejected value is echoed to help find it; a credential pasted into it (a URL's password) must not be.
+_CREDENTIAL = re.compile(r"(?i)((?:password|passwd|pwd|user|token|secret|api_?key)=)[^&;,'\"\s]*|(//[^/:@\s]*:)[^/@\s]*@")
+
+
+def _without_credentials(text: str) -> str:
+    return _CREDENTIAL.sub(lambda match: f"{match[1]}***" if match[1] else f"{match[2]}***@", text)
 
 
 def _expand_home(node: Any, home: Path) -> Any:

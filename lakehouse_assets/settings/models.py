@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,12 @@ class StorageSettings(StrictModel):
         default=None, description="Metastore/Unity Catalog name; tables become catalog.<layer>.<table>."
     )
     reports: str
+    write_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=50,
+        description="Tries of a Delta commit lost to a concurrent writer (the first included) before the step fails.",
+    )
 
     @field_validator("catalog")
     @classmethod
@@ -94,6 +100,9 @@ class ApiSettings(StrictModel):
     backoff_seconds: float = Field(default=0.5, ge=0, description="First wait between tries; doubles each retry.")
     max_backoff_seconds: float = Field(default=30.0, ge=0, description="Cap on one wait, Retry-After included.")
     token_env: str | None = Field(default=None, description="Env var holding the bearer token.")
+    max_page_bytes: int = Field(
+        default=64 * 1024 * 1024, gt=0, description="A page larger than this is an error, not read into memory."
+    )
 
     @field_validator("url")
     @classmethod
@@ -149,6 +158,17 @@ class JdbcTableSettings(StrictModel):
     def _qualified_name(cls, value: str | None) -> str | None:
         if value is not None and not _QUALIFIED.match(value):
             raise ValueError(f"{value!r} is not a table name (identifier, optionally schema-qualified)")
+        return value
+
+    @field_validator("lower_bound", "upper_bound")
+    @classmethod
+    def _bound_value(cls, value: int | str | None) -> int | str | None:
+        """Bounds reach the database's WHERE clause (through Spark): only numbers, dates and timestamps pass."""
+        if isinstance(value, str) and not re.fullmatch(r"-?\d+", value.strip()):
+            try:
+                datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise ValueError(f"{value!r} is not a number, date or timestamp (YYYY-MM-DD[ HH:MM:SS])") from None
         return value
 
     @field_validator("partition_column", "watermark_column")

@@ -87,5 +87,15 @@ def _fetch(
         shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
         raise PayloadError(f"no weather file landed for {len(missing)} day(s): {shown} under {landing.root}/weather/")
     files = landing.files("weather", start, end)
-    context.log.info(f"reading {len(files)} weather file(s) for {start}..{end}")
-    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in files], 0, day_digests(files)
+    usable = [landed for landed in files if landed.refused is None]
+    for landed in files:
+        if landed.refused:
+            context.log.warning(f"skipping {landed.path}: {landed.refused}")
+    unreadable = sorted({landed.day for landed in files} - {landed.day for landed in usable})
+    if unreadable:
+        raise PayloadError(
+            f"no readable weather file for {', '.join(day.isoformat() for day in unreadable[:5])}: "
+            + "; ".join(f"{landed.path} {landed.refused}" for landed in files if landed.day in unreadable)[:1000]
+        )
+    context.log.info(f"reading {len(usable)} weather file(s) for {start}..{end}")
+    return [read_weather_file(landed.path, landed.day, landed.modified) for landed in usable], 0, day_digests(files)
