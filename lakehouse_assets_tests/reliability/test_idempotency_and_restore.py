@@ -13,7 +13,7 @@ from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.tables import TableLocator
 
 from .conftest import FIRST_DAY
-from .lakehouse import content_hash, hashes
+from .lakehouse import DATA_ASSETS, content_hash, hashes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -21,12 +21,12 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 def test_rematerialising_a_day_is_identical_and_restore_undoes_a_bad_write(spark, seeded, instance) -> None:
     defs = build_definitions(seeded)
     warehouse = seeded.home / "warehouse"
-    assert materialize_range(defs, FIRST_DAY, FIRST_DAY, instance=instance).success
+    assert materialize_range(defs, FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance).success
     first = hashes(spark, warehouse)
     assert {"bronze/flights", "bronze/weather", "silver/flights", "gold/flights_enriched", "features/flight_features"} <= set(first)
     assert all(rows > 0 for name, (rows, _) in first.items() if not name.endswith("quarantine")), first
 
-    assert materialize_range(defs, FIRST_DAY, FIRST_DAY, instance=instance).success
+    assert materialize_range(defs, FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance).success
     assert hashes(spark, warehouse) == first
 
     bronze = TableLocator(str(warehouse)).locate("bronze", "flights")

@@ -15,6 +15,7 @@ from lakehouse_assets_tests.http_servers import serving
 
 from ..integration.conftest import with_sources
 from .conftest import FIRST_DAY
+from .lakehouse import DATA_ASSETS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANARIES = {
@@ -38,10 +39,10 @@ def test_canary_secrets_appear_nowhere_after_a_good_and_a_failing_run(spark, see
                           token_env="LAKEHOUSE_TEST_API_TOKEN")  # fmt: skip
         settings = with_sources(seeded, weather=WeatherSourceSettings(mode="api", api=api))
         with local_instance(seeded.home) as instance:
-            good = materialize_range(build_definitions(settings), FIRST_DAY, FIRST_DAY, instance=instance)
+            good = materialize_range(build_definitions(settings), FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance)
             assert good.success
             monkeypatch.setenv("LAKEHOUSE_TEST_API_TOKEN", "canary-api-wrong-R5t1")  # the API refuses it: 401
-            failing = materialize_range(build_definitions(settings), FIRST_DAY, FIRST_DAY, instance=instance, raise_on_error=False)
+            failing = materialize_range(build_definitions(settings), FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance, raise_on_error=False)
             assert not failing.success
             [failure] = [e for e in failing.all_events if e.is_step_failure]
             assert "401" in failure.step_failure_data.error.message
