@@ -1,6 +1,7 @@
 """retraining_sensor: drift on the champion, or a champion past its age limit, requests the training job — once
 per cooldown, and never while a training run is already queued or running."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -24,7 +25,9 @@ def cooldown_left(last_request: datetime | None, now: datetime, cooldown: timede
     return cooldown - (now - last_request)
 
 
-def build_retraining_sensor(retraining: RetrainingSettings, clock=lambda: datetime.now(UTC)) -> dg.SensorDefinition:
+def build_retraining_sensor(
+    retraining: RetrainingSettings, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+) -> dg.SensorDefinition:
     cooldown = timedelta(hours=retraining.cooldown_hours)
 
     @dg.sensor(
