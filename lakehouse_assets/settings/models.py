@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import StrictModel
-from .ml import MlSettings
+from .ml import DateWindow, MlSettings
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -257,8 +257,9 @@ class SourceSettings(StrictModel):
     reference: ReferenceSourceSettings = ReferenceSourceSettings()
 
 
-class PartitionSettings(StrictModel):
-    start: date
+class PartitionSettings(DateWindow):
+    """The days that have partitions: a date window (ordered, inclusive) with the time zone days are cut in."""
+
     end: date = Field(description="Last day with a partition (inclusive).")
     timezone: str = "America/New_York"
 
@@ -266,16 +267,6 @@ class PartitionSettings(StrictModel):
     @classmethod
     def _known_timezone(cls, value: str) -> str:
         return known_timezone(value)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> PartitionSettings:
-        if self.end < self.start:
-            raise ValueError(f"end {self.end} is before start {self.start}")
-        return self
-
-    @property
-    def end_exclusive(self) -> date:
-        return self.end + timedelta(days=1)
 
 
 class QualitySettings(StrictModel):
