@@ -1,6 +1,7 @@
 """The retraining sensor: it asks for the training job when the champion is missing or old, once per cooldown,
 and never while a training run is in progress. MLflow is a real local store; the Dagster instance is real."""
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -26,14 +27,7 @@ class Clock:
 
 @pytest.fixture
 def tracking(tmp_path) -> MlflowTracking:
-    target = local_mlflow(tmp_path)
-    return MlflowTracking(
-        tracking_uri=target.tracking_uri,
-        registry_uri=target.registry_uri,
-        experiment=target.experiment,
-        artifact_location=target.artifact_location,
-        model_name=target.model_name,
-    )
+    return MlflowTracking(**dataclasses.asdict(local_mlflow(tmp_path)))
 
 
 def register_champion(tracking: MlflowTracking, tmp_path) -> datetime:
