@@ -44,6 +44,9 @@ def materialize_range(
 
 
 MODEL_KEY = dg.AssetKey(["ml", "delay_model"])
+# Every asset that a run over any range can build: the model trains on its own configured windows, so it and
+# what depends on it are left out.
+DATA_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.assets(MODEL_KEY).downstream()
 MODEL_REPORT_KEY = dg.AssetKey(["reports", "model_performance"])  # reports on the model this run trains
 CHAMPION_USERS = (dg.AssetKey(["scores", "flight_delay_scores"]), dg.AssetKey(["ml", "feature_drift"]))
 

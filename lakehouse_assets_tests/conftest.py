@@ -3,6 +3,7 @@
 import os
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from pyspark.sql import SparkSession
 
@@ -37,3 +38,10 @@ def lakehouse_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def settings(lakehouse_home: Path) -> Settings:
     return load_settings("test")
+
+
+@pytest.fixture
+def instance():
+    """A throwaway Dagster instance (runs, event log) for one test."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance

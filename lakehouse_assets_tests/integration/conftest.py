@@ -24,11 +24,6 @@ def lakehouse_defs(seeded: Settings, spark) -> dg.Definitions:
     return build_definitions(seeded)
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
 
 @pytest.fixture(scope="session")
 def postgres():

@@ -9,7 +9,7 @@ import pytest
 
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.seed import seed_landing_zone
-from lakehouse_assets.runs import materialize_range
+from lakehouse_assets.runs import DATA_ASSETS, materialize_range
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import read_table
 
@@ -18,8 +18,6 @@ from .test_flights_slice import content_hash
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 FIRST, LAST = date(2013, 2, 27), date(2013, 3, 1)  # crosses a month end
-# The model trains on its own configured window, not on the range; it and what scores with it are left out.
-DATA_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.assets(dg.AssetKey(["ml", "delay_model"])).downstream()
 
 
 def partitioned_tables(defs: dg.Definitions) -> list[dg.AssetKey]:

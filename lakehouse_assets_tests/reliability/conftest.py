@@ -1,6 +1,5 @@
 from datetime import date
 
-import dagster as dg
 import pytest
 
 from lakehouse_assets.landing.seed import seed_landing_zone
@@ -16,8 +15,3 @@ def seeded(settings: Settings) -> Settings:
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST_DAY)
     return settings
 
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance

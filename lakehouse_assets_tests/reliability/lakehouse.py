@@ -19,8 +19,6 @@ TRIALS_ENV = "LAKEHOUSE_RELIABILITY_TRIALS"
 INGESTION_TIMES = {"_ingested_at", "ingested_at"}
 # silver/flights and what it stands on: bronze/flights (+ quarantine, file ledger) and the airports dimension.
 FLIGHTS_SLICE = dg.AssetSelection.assets(["silver", "flights"]).upstream().required_multi_asset_neighbors()
-# Every data asset of a day: the model trains on its own configured window, so it and what scores with it are out.
-DATA_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.assets(dg.AssetKey(["ml", "delay_model"])).downstream()
 
 
 def trials(default: int) -> int:

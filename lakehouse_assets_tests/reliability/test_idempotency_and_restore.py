@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from lakehouse_assets.cli import main
 from lakehouse_assets.definitions import build_definitions
-from lakehouse_assets.runs import materialize_range
+from lakehouse_assets.runs import DATA_ASSETS, materialize_range
 from lakehouse_assets.tables import TableLocator
 
 from .conftest import FIRST_DAY
-from .lakehouse import DATA_ASSETS, content_hash, hashes
+from .lakehouse import content_hash, hashes
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -9,13 +9,12 @@ import pytest
 
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.weather_api import load_observations, make_server
-from lakehouse_assets.runs import local_instance, materialize_range
+from lakehouse_assets.runs import DATA_ASSETS, local_instance, materialize_range
 from lakehouse_assets.settings.models import ApiSettings, WeatherSourceSettings
 from lakehouse_assets_tests.http_servers import serving
 
 from ..integration.conftest import with_sources
 from .conftest import FIRST_DAY
-from .lakehouse import DATA_ASSETS
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 CANARIES = {

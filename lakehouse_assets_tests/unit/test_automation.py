@@ -3,7 +3,6 @@
 from datetime import datetime
 
 import dagster as dg
-import pytest
 
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.settings import load_settings
@@ -11,11 +10,6 @@ from lakehouse_assets.settings import load_settings
 DAY = "2013-03-05"
 LATER = datetime(2026, 11, 27)  # evaluations happen long after 2013: old days must still be followed
 
-
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
 
 
 def materialized(instance: dg.DagsterInstance, *keys: str, partition: str | None = None) -> None:

@@ -22,11 +22,6 @@ def defs() -> dg.Definitions:
     return build_definitions(load_settings("test"))
 
 
-@pytest.fixture
-def instance():
-    with dg.instance_for_test() as test_instance:
-        yield test_instance
-
 
 class Ticks:
     """Evaluates the sensor tick after tick, carrying the cursor and the run keys already used (as Dagster does)."""
