@@ -30,6 +30,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 FIRST, LAST = date(2013, 1, 1), date(2013, 1, 10)
 MODEL = dg.AssetKey(["ml", "delay_model"])
 SCORES = dg.AssetKey(["scores", "flight_delay_scores"])
+DRIFT = dg.AssetKey(["ml", "feature_drift"])
 MODEL_REPORT = dg.AssetKey(["reports", "model_performance"])
 
 
@@ -216,17 +217,23 @@ def test_the_model_report_of_a_refused_challenger_sets_it_against_the_champion_o
 
 def test_rescoring_a_day_with_the_same_version_changes_nothing_but_scored_at(spark, lifecycle) -> None:
     day = date(2013, 1, 9)
-    scores = lifecycle.table(spark, "scores", "flight_delay_scores").where(F.col("flight_date") == F.lit(day))
-    before = scores.drop("scored_at").collect()
+
+    def of_day(layer: str, name: str):
+        return lifecycle.table(spark, layer, name).where(F.col("flight_date") == F.lit(day))
+
+    scores = of_day("scores", "flight_delay_scores")
+    before, drift_before = scores.drop("scored_at").collect(), of_day("ml", "feature_drift").collect()
+    assert drift_before, "the lifecycle run measured no drift for the day"
     stamp_before = scores.agg(F.max("scored_at")).first()[0]
     result = materialize_range(
-        build_definitions(lifecycle.settings), day, day, dg.AssetSelection.assets(SCORES), lifecycle.instance
+        build_definitions(lifecycle.settings), day, day, dg.AssetSelection.assets(SCORES, DRIFT), lifecycle.instance
     )
     assert result.success
-    again = lifecycle.table(spark, "scores", "flight_delay_scores").where(F.col("flight_date") == F.lit(day))
+    again = of_day("scores", "flight_delay_scores")
     assert sorted(again.drop("scored_at").collect()) == sorted(before)
     assert again.agg(F.max("scored_at")).first()[0] > stamp_before
     assert again.select("model_version").distinct().collect()[0][0] == 1  # the champion, not the refused v2
+    assert sorted(of_day("ml", "feature_drift").collect()) == sorted(drift_before)
 
 
 def test_a_training_run_that_fails_ends_its_mlflow_run_failed(lifecycle) -> None:
