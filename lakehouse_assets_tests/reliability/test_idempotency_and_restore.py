@@ -1,7 +1,9 @@
 """Re-materialising a day of every asset leaves every Delta table with the same content hash (ingestion
-timestamps excluded); a corrupted partition is undone with `lakehouse restore TABLE --version N`."""
+timestamps excluded) and the day's data-quality report byte for byte the same; a corrupted partition is undone
+with `lakehouse restore TABLE --version N`."""
 
 import re
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -25,9 +27,13 @@ def test_rematerialising_a_day_is_identical_and_restore_undoes_a_bad_write(spark
     first = hashes(spark, warehouse)
     assert {"bronze/flights", "bronze/weather", "silver/flights", "gold/flights_enriched", "features/flight_features"} <= set(first)
     assert all(rows > 0 for name, (rows, _) in first.items() if not name.endswith("quarantine")), first
+    report = Path(seeded.environment.storage.reports) / "data_quality" / f"{FIRST_DAY}.html"
+    first_report = report.read_bytes()
+    assert b"<td>not run</td>" not in first_report  # the run's own check results, every one of them
 
     assert materialize_range(defs, FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance).success
     assert hashes(spark, warehouse) == first
+    assert report.read_bytes() == first_report
 
     bronze = TableLocator(str(warehouse)).locate("bronze", "flights")
     good_version = spark.sql(f"DESCRIBE HISTORY {bronze.sql_ref} LIMIT 1").first().version

@@ -4,6 +4,7 @@ from datetime import date
 
 import dagster as dg
 import pandas as pd
+from dagster._core.storage.tags import PRIORITY_TAG
 from pyspark.sql import functions as F
 
 from ...reporting.data_quality import QualityEvidence, conservation_plot, data_quality_report, summarize
@@ -82,12 +83,16 @@ def _balance(source: str, read, loaded: pd.DataFrame, quarantined: pd.DataFrame,
 
 def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey]) -> list[dg.AssetsDefinition]:
     shown = [key for key in check_keys if key.asset_key.path[0] in CHECKED_LAYERS]
+    checked = sorted({key.asset_key for key in shown}, key=lambda asset: asset.to_user_string())
 
+    # The report shows the checks of the day's data: it waits for every asset it reports on and, with the lowest
+    # step priority, lets a run evaluate their checks first, so one run's report shows that run's results.
     @report_asset(
         key=["reports", REPORT],
         partitions_def=daily,
-        deps=UPSTREAM,
+        deps=[*UPSTREAM, *(asset for asset in checked if asset.path not in UPSTREAM)],
         automation_condition=FOLLOWS_UPSTREAM,
+        op_tags={PRIORITY_TAG: "-1"},
     )
     def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse, reports: ReportStore) -> dg.MaterializeResult:
         """Per day: rows read, loaded and quarantined by source, quarantine reasons, rejected files and check results,

@@ -24,18 +24,25 @@ def _covers(tags: dict[str, str], day: date) -> bool:
 def check_results(
     instance: dg.DagsterInstance, check_keys: list[dg.AssetCheckKey], day: date, history: int = 25
 ) -> list[dict[str, str]]:
-    """Per check: the latest completed evaluation from a run that covered `day` ('not run' if none did)."""
-    rows, run_tags = [], {}
+    """Per check: the latest completed evaluation of the data its asset holds now for `day`, from a run that
+    covered `day`; 'not run' if none was made since that data was written (an older one judged other data)."""
+    rows, run_tags, written = [], {}, {}
     for key in sorted(check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        if key.asset_key not in written:
+            written[key.asset_key] = _written_at(instance, key.asset_key, day)
         result, details = "not run", ""
         records = instance.event_log_storage.get_asset_check_execution_history(
             key, limit=history, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
         )
         for record in records:
+            if record.event is None:
+                continue
+            if record.event.timestamp < written[key.asset_key]:
+                break  # newest first: this and the rest judged data that has since been replaced
             if record.run_id not in run_tags:
                 run = instance.get_run_by_id(record.run_id)
                 run_tags[record.run_id] = dict(run.tags) if run else {}
-            if not _covers(run_tags[record.run_id], day) or record.event is None:
+            if not _covers(run_tags[record.run_id], day):
                 continue
             evaluation = record.event.dagster_event.event_specific_data
             if evaluation.passed:
@@ -46,6 +53,16 @@ def check_results(
             break
         rows.append({"asset": key.asset_key.to_user_string(), "check": key.name, "result": result, "details": details})
     return rows
+
+
+def _written_at(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> float:
+    """When the data that checks on `key` judge for `day` was written: the latest materialisation of its
+    partition `day`, or of the whole asset if it is unpartitioned; 0 if there is none."""
+    for partitions in ([day.isoformat()], None):
+        page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=partitions), limit=1)
+        if page.records and (partitions or page.records[0].asset_materialization.partition is None):
+            return page.records[0].timestamp
+    return 0.0
 
 
 def partition_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> dict[str, object]:
