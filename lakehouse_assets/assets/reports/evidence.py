@@ -58,19 +58,23 @@ def check_results(
 def _written_at(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> float:
     """When the data that checks on `key` judge for `day` was written: the latest materialisation of its
     partition `day`, or of the whole asset if it is unpartitioned; 0 if there is none."""
-    for partitions in ([day.isoformat()], None):
-        page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=partitions), limit=1)
-        if page.records and (partitions or page.records[0].asset_materialization.partition is None):
-            return page.records[0].timestamp
-    return 0.0
+    record = _latest(instance, key, day.isoformat()) or _latest(instance, key)
+    if record is None or record.asset_materialization.partition not in (None, day.isoformat()):
+        return 0.0
+    return record.timestamp
+
+
+def _latest(instance: dg.DagsterInstance, key: dg.AssetKey, partition: str | None = None) -> dg.EventLogRecord | None:
+    """The latest materialisation record of `key` (of its partition `partition` if one is given)."""
+    partitions = [partition] if partition is not None else None
+    page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=partitions), limit=1)
+    return page.records[0] if page.records else None
 
 
 def partition_metadata(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> dict[str, object]:
     """Metadata of the latest materialisation of `key`'s partition `day` (empty if never materialised)."""
-    page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key, asset_partitions=[day.isoformat()]), limit=1)
-    if not page.records:
-        return {}
-    return {name: value.value for name, value in page.records[0].asset_materialization.metadata.items()}
+    record = _latest(instance, key, day.isoformat())
+    return _values(record.asset_materialization.metadata) if record else {}
 
 
 def _short(value: object) -> str:
@@ -80,11 +84,12 @@ def _short(value: object) -> str:
 
 def latest_materialization(instance: dg.DagsterInstance, key: dg.AssetKey) -> tuple[str, dict[str, object]] | None:
     """(run id, metadata) of the latest materialisation of an unpartitioned asset, or None if it has none."""
-    page = instance.fetch_materializations(dg.AssetRecordsFilter(asset_key=key), limit=1)
-    if not page.records:
-        return None
-    record = page.records[0]
-    return record.run_id, {name: value.value for name, value in record.asset_materialization.metadata.items()}
+    record = _latest(instance, key)
+    return (record.run_id, _values(record.asset_materialization.metadata)) if record else None
+
+
+def _values(metadata) -> dict[str, object]:
+    return {name: value.value for name, value in metadata.items()}
 
 
 def check_in_run(
@@ -97,5 +102,5 @@ def check_in_run(
     for record in records:
         if record.run_id == run_id and record.event is not None:
             evaluation = record.event.dagster_event.event_specific_data
-            return evaluation.passed, {name: value.value for name, value in evaluation.metadata.items()}
+            return evaluation.passed, _values(evaluation.metadata)
     return None
