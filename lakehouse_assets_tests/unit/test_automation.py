@@ -11,7 +11,6 @@ DAY = "2013-03-05"
 LATER = datetime(2026, 11, 27)  # evaluations happen long after 2013: old days must still be followed
 
 
-
 def materialized(instance: dg.DagsterInstance, *keys: str, partition: str | None = None) -> None:
     for key in keys:
         instance.report_runless_asset_event(dg.AssetMaterialization(asset_key=key.split("/"), partition=partition))

@@ -22,7 +22,6 @@ def defs() -> dg.Definitions:
     return build_definitions(load_settings("test"))
 
 
-
 class Ticks:
     """Evaluates the sensor tick after tick, carrying the cursor and the run keys already used (as Dagster does)."""
 
