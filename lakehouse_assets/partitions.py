@@ -1,10 +1,14 @@
-"""Daily partitions from config: one partition per local calendar day of flights."""
+"""Daily partitions from config: one partition per local calendar day of flights, and the days a step covers."""
 
 from __future__ import annotations
+
+from datetime import date
 
 import dagster as dg
 
 from .settings import PartitionSettings
+
+DayWindow = tuple[date, date]  # [start, end): the end day is not included
 
 
 def daily_partitions(settings: PartitionSettings) -> dg.DailyPartitionsDefinition:
@@ -13,3 +17,24 @@ def daily_partitions(settings: PartitionSettings) -> dg.DailyPartitionsDefinitio
         end_date=settings.end_exclusive.isoformat(),
         timezone=settings.timezone,
     )
+
+
+def day_window(context: dg.AssetExecutionContext | dg.OutputContext | dg.InputContext) -> DayWindow | None:
+    """[start, end) of the days a step (or one of its outputs or inputs) covers: one day, or a whole range run
+    as one backfill; None when it covers no partition (an unpartitioned asset)."""
+    if isinstance(context, dg.OutputContext | dg.InputContext):
+        if not context.has_asset_partitions:
+            return None
+        window = context.asset_partitions_time_window
+    else:
+        # An unpartitioned asset in a run over a range of days (its tags name them) still covers no day.
+        if context.assets_def.partitions_def is None or not (context.has_partition_key or context.has_partition_key_range):
+            return None
+        window = context.partition_time_window
+    return window.start.date(), window.end.date()
+
+
+def window_text(window: DayWindow) -> str:
+    """How a window reads in metadata and messages: first..last day, both included."""
+    start, end = window
+    return f"{start.isoformat()}..{date.fromordinal(end.toordinal() - 1).isoformat()}"

@@ -18,6 +18,10 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 USER_METADATA_CONF = "spark.databricks.delta.commitInfo.userMetadata"
 # Concurrent writers may commit in between; a write looks this far back in the history for its own commit.
 HISTORY_SEARCHED = 100
+# A window is written ordered by day, as one file per this many days: a day's run writes one file, a year's
+# backfill twelve. Reading a day then opens only the file whose min/max date statistics hold it, without the
+# directory per day that physical partitioning would make (far too many small files at ~1k rows a day).
+DAYS_PER_FILE = 31
 
 
 class TableError(Exception):
@@ -128,20 +132,27 @@ def write_table(
     commit_note: str | None = None,
     attempts: int = WRITE_ATTEMPTS,
 ) -> WriteResult:
-    """Replace the window's partitions (or the whole table) in one Delta commit.
+    """Replace the window's days (or the whole table) in one Delta commit.
 
-    With a window, `replaceWhere` swaps exactly those days, so re-running a day is idempotent and a multi-day
-    range is one atomic commit; Delta refuses rows outside the window. A schema change is refused unless allowed.
-    A commit lost to a concurrent writer is tried again against the new table state (up to `attempts` tries),
-    so two runs writing the same days leave one copy. `commit_note` goes into the commit's userMetadata
-    (shown by DESCRIBE HISTORY and `lakehouse history`), e.g. the Dagster run that wrote it.
+    With a window, `replaceWhere` on the date column swaps exactly those days, so re-running a day is idempotent
+    and a multi-day range is one atomic commit; Delta refuses rows outside the window. The table is not
+    partitioned on disk: the window's rows are written ordered by day (see `DAYS_PER_FILE`), which keeps a day's
+    read to its own file. A schema change is refused unless allowed. A commit lost to a concurrent writer is
+    tried again against the new table state (up to `attempts` tries), so two runs writing the same days leave
+    one copy. `commit_note` goes into the commit's userMetadata (shown by DESCRIBE HISTORY and `lakehouse
+    history`), e.g. the Dagster run that wrote it.
     """
     token = commit_token()
     note = f"{commit_note or 'lakehouse'} [{token}]"
+    if window is not None:
+        if partition_column is None:
+            raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
+        frame = ordered_by_day(frame, partition_column, window)
+    else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
+        frame = frame.hint("rebalance")
 
     def attempt() -> None:
-        existing = read_table(spark, ref) if table_exists(spark, ref) else None
-        changes = schema_differences(existing, frame)
+        changes = schema_differences(_current(spark, ref), frame)
         if changes and not allow_schema_change:
             raise TableError(
                 f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
@@ -149,11 +160,7 @@ def write_table(
             )
         writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
         if window is not None:
-            if partition_column is None:
-                raise TableError(f"{ref.layer}/{ref.table} is partitioned but declares no partition column")
             writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
-            if existing is None:
-                writer = writer.partitionBy(partition_column)
             if changes:
                 writer = writer.option("mergeSchema", "true")
         elif changes:
@@ -163,14 +170,26 @@ def write_table(
         except AnalysisException as error:
             if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
                 raise TableError(
-                    f"{ref.layer}/{ref.table}: some rows fall outside the partition window {window[0]}..{window[1]} "
+                    f"{ref.layer}/{ref.table}: some rows fall outside the day window {window[0]}..{window[1]} "
                     f"(column {partition_column}); nothing was written"
                 ) from error
             raise
 
     tries = _committed(attempt, ref, window, attempts)
     version, metrics = _commit_of(spark, ref, token, frame)
-    return WriteResult(version=version, rows_written=int(metrics.get("numOutputRows", 0)), attempts=tries)
+    # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
+    written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
+    return WriteResult(version=version, rows_written=written, attempts=tries)
+
+
+def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:
+    """`frame` as one task (so one file) per `DAYS_PER_FILE` days of the window, each sorted by day."""
+    files = max(1, -(-(window[1] - window[0]).days // DAYS_PER_FILE))
+    return frame.repartitionByRange(files, column).sortWithinPartitions(column)
+
+
+def _current(spark: SparkSession, ref: TableRef) -> DataFrame | None:
+    return read_table(spark, ref) if table_exists(spark, ref) else None
 
 
 def merge_table(
@@ -233,15 +252,17 @@ def _committed(attempt, ref: TableRef, window: tuple[date, date] | None, attempt
 
 
 def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame) -> tuple[int, dict]:
-    """Version and metrics of the commit carrying `token`: the newest commit may be another writer's.
+    """Version and metrics of the commit carrying `token`: the newest commit, unless another writer committed
+    since (then the history is searched further back).
 
     Delta makes no commit for a write that changes nothing (no rows in, none of the window's files removed):
     then the table stays at its current version.
     """
-    rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {HISTORY_SEARCHED}").collect()
-    for row in rows:
-        if token in (row["userMetadata"] or ""):
-            return int(row["version"]), dict(row["operationMetrics"] or {})
+    for limit in (1, HISTORY_SEARCHED):
+        rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
+        for row in rows:
+            if token in (row["userMetadata"] or ""):
+                return int(row["version"]), dict(row["operationMetrics"] or {})
     if frame.isEmpty():
         return int(rows[0]["version"]), {}
     raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
@@ -249,5 +270,5 @@ def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame)
 
 def rows_per_day(spark: SparkSession, ref: TableRef, column: str, window: tuple[date, date]) -> dict[date, int]:
     """Row count of each day in the window, as committed (days with no rows are absent)."""
-    frame = filter_dates(read_table(spark, ref), column, *window)
+    frame = filter_dates(read_table(spark, ref).select(column), column, *window)
     return {row[column]: int(row["count"]) for row in frame.groupBy(column).count().collect()}

@@ -1,12 +1,11 @@
 """Spark DataFrame <-> Delta table, one table per asset key `<layer>/<table>`."""
 
-from datetime import date
-
 import dagster as dg
 from pydantic import Field
 from pyspark.sql import DataFrame
 
 from ..delta_commits import WRITE_ATTEMPTS
+from ..partitions import DayWindow, day_window
 from ..tables import TableLocator, TableRef, filter_dates, merge_table, read_table, rows_per_day, write_table
 from .spark import SparkResource
 
@@ -51,7 +50,7 @@ class DeltaIOManager(dg.ConfigurableIOManager):
         ref = self.table_for(context.asset_key)
         metadata = context.definition_metadata or {}
         partition_column = metadata.get(PARTITION_COLUMN)
-        window = _date_window(context) if context.has_asset_partitions else None
+        window = day_window(context)
         # A run may allow a schema change the definition does not (the `add` drift policy, decided by config).
         allow = bool(metadata.get(ALLOW_SCHEMA_CHANGE, False)) or bool(_runtime_value(context, ALLOW_SCHEMA_CHANGE))
         merge_keys = _runtime_value(context, MERGE_KEYS)
@@ -76,36 +75,38 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             }
         )
         if window is None:
+            # A merge touches part of the table; Delta answers a whole-table count from its log, not a scan.
             rows = read_table(self.spark.session, ref).count() if merge_keys else result.rows_written
             context.add_output_metadata({"dagster/row_count": rows})
             return
         # A single-run backfill materialises many partitions at once: give each its own count.
-        counts = rows_per_day(self.spark.session, ref, partition_column, window)
+        counts = self._rows_per_day(ref, partition_column, window, result.rows_written)
         for key in context.asset_partition_keys:
             day = context.asset_partitions_def.time_window_for_partition_key(key).start.date()
             context.step_context.add_asset_metadata(
                 {"dagster/row_count": counts.get(day, 0)}, asset_key=context.asset_key, partition_key=key
             )
 
+    def _rows_per_day(self, ref: TableRef, column: str, window: DayWindow, rows_written: int) -> dict:
+        """A one-day window's count is what the commit wrote; a longer one is counted on its committed rows."""
+        if (window[1] - window[0]).days == 1:
+            return {window[0]: rows_written}
+        return rows_per_day(self.spark.session, ref, column, window)
+
     def load_input(self, context: dg.InputContext) -> DataFrame:
         ref = self.table_for(context.asset_key)
         frame = read_table(self.spark.session, ref)
         upstream = context.upstream_output
         partition_column = (upstream.definition_metadata or {}).get(PARTITION_COLUMN) if upstream else None
-        if context.has_asset_partitions and partition_column:
-            start, end = _date_window(context)
-            frame = filter_dates(frame, partition_column, start, end)
+        window = day_window(context)
+        if window is not None and partition_column:
+            frame = filter_dates(frame, partition_column, *window)
         return frame
 
 
 def _runtime_value(context: dg.OutputContext, key: str) -> object:
     entry = (context.output_metadata or {}).get(key)
     return getattr(entry, "value", entry)
-
-
-def _date_window(context: dg.OutputContext | dg.InputContext) -> tuple[date, date]:
-    window = context.asset_partitions_time_window
-    return window.start.date(), window.end.date()
 
 
 def table_schema(frame: DataFrame) -> dg.TableSchema:

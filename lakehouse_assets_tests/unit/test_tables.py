@@ -44,7 +44,7 @@ def test_replacing_a_window_leaves_other_days_and_is_idempotent(spark: SparkSess
 def test_rows_outside_the_window_are_refused_and_nothing_is_written(spark: SparkSession, table) -> None:
     write_table(spark, days_frame(spark, [(date(2013, 1, 1), 1)]), table, partition_column="flight_date", window=JAN_1_TO_3)
     stray = days_frame(spark, [(date(2013, 1, 1), 2), (date(2013, 2, 1), 3)])
-    with pytest.raises(TableError, match="outside the partition window"):
+    with pytest.raises(TableError, match="outside the day window"):
         write_table(spark, stray, table, partition_column="flight_date", window=(date(2013, 1, 1), date(2013, 1, 2)))
     assert read_table(spark, table).collect() == [(date(2013, 1, 1), 1)]
 
@@ -62,3 +62,45 @@ def test_schema_change_is_refused_unless_allowed(spark: SparkSession, table) -> 
 def test_reading_a_table_never_written_says_so(spark: SparkSession, table) -> None:
     with pytest.raises(TableError, match="does not exist.*materialise it first"):
         read_table(spark, table)
+
+
+def data_files(table) -> dict[str, tuple[str, str]]:
+    """The table's live data files, each with the first and last day it holds (from Delta's statistics)."""
+    import json
+
+    live: dict[str, tuple[str, str]] = {}
+    for commit in sorted(Path(table.location, "_delta_log").glob("*.json")):
+        for line in commit.read_text().splitlines():
+            action = json.loads(line)
+            if "add" in action:
+                stats = json.loads(action["add"]["stats"])
+                live[action["add"]["path"]] = (stats["minValues"]["flight_date"], stats["maxValues"]["flight_date"])
+            elif "remove" in action:
+                live.pop(action["remove"]["path"], None)
+    return live
+
+
+def test_a_day_is_one_file_and_a_backfill_one_file_per_month_each_holding_its_own_days(spark, table) -> None:
+    year = [(date.fromordinal(date(2013, 1, 1).toordinal() + n % 365), n) for n in range(3650)]
+    write_table(spark, days_frame(spark, year), table, partition_column="flight_date", window=(date(2013, 1, 1), date(2014, 1, 1)))
+    files = data_files(table)
+    assert len(files) == 12  # 365 days at 31 days a file
+    spans = sorted(files.values())
+    assert spans[0][0] == "2013-01-01" and spans[-1][1] == "2013-12-31"
+    assert all(earlier[1] < later[0] for earlier, later in zip(spans, spans[1:], strict=False))  # no file overlaps another
+    # The next day's run adds one file and leaves the others alone.
+    write_table(spark, days_frame(spark, [(date(2014, 1, 1), 1)]), table, partition_column="flight_date", window=(date(2014, 1, 1), date(2014, 1, 2)))
+    assert len(data_files(table)) == 13 and set(files) < set(data_files(table))
+
+
+def test_reading_a_day_opens_only_the_file_that_holds_it(spark, table) -> None:
+    quarter = [(date.fromordinal(date(2013, 1, 1).toordinal() + n % 90), n) for n in range(900)]
+    write_table(spark, days_frame(spark, quarter), table, partition_column="flight_date", window=(date(2013, 1, 1), date(2013, 4, 1)))
+    march_15 = "2013-03-15"
+    for path, (first, last) in data_files(table).items():
+        if not first <= march_15 <= last:
+            Path(table.location, path).unlink()  # if a read of March 15 opened this file, it would fail
+    frame = read_table(spark, table).where(f"flight_date = DATE'{march_15}'")
+    assert sorted(row.value for row in frame.collect()) == [n for n in range(900) if n % 90 == 73]
+    with pytest.raises(Exception, match="(?i)not exist|FileNotFound|FAILED_READ_FILE"):  # the check can fail
+        read_table(spark, table).where("flight_date = DATE'2013-01-15'").collect()
