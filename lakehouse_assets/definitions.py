@@ -8,12 +8,11 @@ from __future__ import annotations
 import warnings
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 from .assets import build_assets
 from .assets.reports import build_reports
 from .assets.spark_steps import check_step_launcher
-from .checks import build_checks
+from .checks import schema_change_checks
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
@@ -36,15 +35,16 @@ def landing_feeds(settings: Settings) -> tuple[str, ...]:
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
-    assets = build_assets(daily, settings.environment.ml)
-    checks = build_checks(daily, settings.environment.quality, settings.environment.ml.drift)
-    assets += build_reports(daily, sorted(AssetGraph.from_assets([*assets, *checks]).asset_check_keys))
+    assets = build_assets(daily, settings.environment.ml, settings.environment.quality)
+    checks = schema_change_checks(assets)
+    check_keys = {key for definition in [*assets, *checks] for key in definition.check_keys}
+    assets += build_reports(daily, sorted(check_keys, key=lambda key: (key.asset_key.to_user_string(), key.name)))
     if settings.environment.spark.mode == "databricks":
         check_step_launcher(assets, checks)
     jobs = build_jobs(settings, assets)
     return dg.Definitions(
         assets=assets,
-        asset_checks=checks,
+        asset_checks=list(checks),
         jobs=jobs,
         schedules=build_schedules(settings, {job.name: job for job in jobs}, daily),
         sensors=[

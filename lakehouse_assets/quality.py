@@ -10,10 +10,10 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 
-def null_key_counts(frame: DataFrame, key: Sequence[str]) -> dict[str, int]:
-    """Rows with a null in each key column."""
-    row = frame.select(*[F.sum(F.col(c).isNull().cast("int")).alias(c) for c in key]).first()
-    return {column: int(row[column] or 0) for column in key}
+def null_key_counts(frame: DataFrame, key: Sequence[str]) -> tuple[dict[str, int], int]:
+    """Rows with a null in each key column, and the rows judged (one pass)."""
+    row = frame.select(F.count("*").alias("_rows"), *[F.sum(F.col(c).isNull().cast("int")).alias(c) for c in key]).first()
+    return {column: int(row[column] or 0) for column in key}, int(row["_rows"])
 
 
 def duplicate_keys(frame: DataFrame, key: Sequence[str], sample: int = 5) -> tuple[int, list[dict]]:

@@ -3,9 +3,19 @@
 import dagster as dg
 
 from ..settings.ml import MlSettings
+from ..settings.models import QualitySettings
 from . import bronze, features, gold, ml, scores, silver
 
 
-def build_assets(daily: dg.DailyPartitionsDefinition, ml_settings: MlSettings | None = None) -> list[dg.AssetsDefinition]:
-    tables = [asset for layer in (bronze, silver, gold, features) for asset in layer.build(daily)]
-    return [*tables, *ml.build(daily, ml_settings or MlSettings()), *scores.build(daily)]
+def build_assets(
+    daily: dg.DailyPartitionsDefinition, ml_settings: MlSettings | None = None, quality: QualitySettings | None = None
+) -> list[dg.AssetsDefinition]:
+    ml_settings, quality = ml_settings or MlSettings(), quality or QualitySettings()
+    return [
+        *bronze.build(daily),
+        *silver.build(daily, quality),
+        *gold.build(daily),
+        *features.build(daily, quality),
+        *ml.build(daily, ml_settings),
+        *scores.build(daily),
+    ]

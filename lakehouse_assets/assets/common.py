@@ -1,15 +1,17 @@
-"""What every asset shares: owners, kinds, layer groups, Delta metadata, the step launcher, the run's date window."""
+"""What every asset shares: owners, kinds, layer groups, Delta metadata, the step launcher, checks in the step."""
 
 import functools
 import inspect
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date
 from typing import Any
 
 import dagster as dg
 
+from ..checks.base import Committed, TableCheck, evaluate
+from ..partitions import day_window
 from ..resources.delta_io_manager import delta_metadata
 from ..resources.step_launcher import STEP_LAUNCHER_KEY
+from ..resources.warehouse import Warehouse
 
 OWNERS = ["team:data-platform"]
 SPARK_DELTA = {"spark", "delta"}
@@ -45,28 +47,71 @@ def spark_asset(
     deps: Sequence[Any] | None = None,
     allow_schema_change: bool = False,
     metadata: Mapping[str, Any] | None = None,
-    **kwargs: Any,
+    checks: Sequence[TableCheck] = (),
+    automation_condition: dg.AutomationCondition | None = None,
 ):
-    """`dg.asset` for a Spark-computed Delta table `<layer>/<table>`.
+    """An asset for a Spark-computed Delta table `<layer>/<table>`: the function returns the DataFrame (or a
+`dg.Output` of it, to add metadata).
 
     The layer is the group; a partitioned table declares its date column and backfills any range in one run.
-    The asset requires the step launcher, so in prod it runs on Databricks (see resources/step_launcher.py).
+    `checks` run in the same step, on the rows just committed; a run may select the table without its checks,
+    or its checks without it (they then judge the table as it is). The asset requires the step launcher, so in
+    prod it runs on Databricks (see resources/step_launcher.py).
     """
     if (partitions_def is None) != (partition_column is None):
         raise ValueError(f"{'/'.join(key)}: give partition_column exactly when the asset is partitioned")
-    decorate = dg.asset(
-        key=list(key),
-        group_name=key[0],
-        partitions_def=partitions_def,
-        backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
-        ins=ins,
-        deps=deps,
-        kinds=SPARK_DELTA,
-        owners=OWNERS,
-        metadata={**delta_metadata(partition_column, allow_schema_change), **(metadata or {})},
-        **kwargs,
-    )
-    return lambda fn: decorate(requires_step_launcher(fn))
+    asset_key = dg.AssetKey(list(key))
+
+    def decorate(fn: Callable[..., Any]) -> dg.AssetsDefinition:
+        out = delta_out(
+            key,
+            partition_column=partition_column,
+            allow_schema_change=allow_schema_change,
+            metadata=metadata,
+            description=inspect.getdoc(fn),
+            automation_condition=automation_condition,
+        )
+        return dg.multi_asset(
+            name=asset_key.to_python_identifier(),
+            outs={RESULT: out},
+            ins=ins,
+            deps=deps,
+            partitions_def=partitions_def,
+            backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
+            check_specs=[check.spec(asset_key) for check in checks] or None,
+            can_subset=True,  # only for the checks: the single table is either selected or not
+        )(requires_step_launcher(checked(fn, asset_key, checks, partition_column)))
+
+    return decorate
+
+
+RESULT = "result"
+
+
+def checked(
+    fn: Callable[..., Any], key: dg.AssetKey, checks: Sequence[TableCheck], partition_column: str | None
+) -> Callable[..., Any]:
+    """`fn` (which returns the asset's DataFrame) as a step that yields it, so the IO manager commits it at once,
+    then evaluates the run's selected `checks` on what was committed. When the run selected only checks, the
+    table is not computed. It gains the `context` and `warehouse` parameters it may not have asked for."""
+    wants = inspect.signature(fn).parameters
+
+    @functools.wraps(fn)
+    def compute(context: dg.AssetExecutionContext, *args: Any, warehouse: Warehouse, **kwargs: Any) -> Any:
+        if key in context.selected_asset_keys:
+            given = {name: value for name, value in (("context", context), ("warehouse", warehouse)) if name in wants}
+            table = fn(*args, **given, **kwargs)
+            if isinstance(table, dg.Output):
+                yield dg.Output(table.value, output_name=RESULT, metadata=table.metadata)
+            else:
+                yield dg.Output(table, output_name=RESULT)
+        yield from evaluate(context, checks, Committed(key, warehouse, day_window(context), partition_column))
+
+    context = inspect.Parameter("context", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=dg.AssetExecutionContext)
+    warehouse = inspect.Parameter("warehouse", inspect.Parameter.KEYWORD_ONLY, annotation=Warehouse)
+    rest = [parameter for name, parameter in wants.items() if name not in ("context", "warehouse")]
+    # A generator of events now, so not typed by `fn`'s return annotation.
+    return _with_signature(compute, fn, [context, *rest, warehouse], returns=inspect.Signature.empty)
 
 
 def delta_out(
@@ -118,12 +163,6 @@ def report_asset(*, key: Sequence[str], partitions_def: dg.PartitionsDefinition 
     return lambda fn: decorate(requires_step_launcher(fn))
 
 
-def spark_asset_check(**kwargs: Any):
-    """`dg.asset_check` for a check that reads tables with Spark; like every Spark step it requires the launcher."""
-    decorate = dg.asset_check(**kwargs)
-    return lambda fn: decorate(requires_step_launcher(fn))
-
-
 def requires_step_launcher(fn: Callable[..., Any]) -> Callable[..., Any]:
     """`fn` with one more resource parameter, `step_launcher`, which it never sees.
 
@@ -157,16 +196,23 @@ def requires_step_launcher(fn: Callable[..., Any]) -> Callable[..., Any]:
     launcher = inspect.Parameter(STEP_LAUNCHER_KEY, inspect.Parameter.KEYWORD_ONLY, annotation=dg.ResourceParam[Any])
     parameters = list(signature.parameters.values())
     at = len(parameters) - int(bool(parameters) and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD)
-    compute.__signature__ = signature.replace(parameters=[*parameters[:at], launcher, *parameters[at:]])
-    compute.__annotations__ = {**fn.__annotations__, STEP_LAUNCHER_KEY: dg.ResourceParam[Any]}
+    return _with_signature(compute, fn, [*parameters[:at], launcher, *parameters[at:]])
+
+
+def _with_signature(
+    compute: Callable[..., Any], fn: Callable[..., Any], parameters: list[inspect.Parameter], returns: Any = None
+):
+    """`compute` as Dagster should see it: these parameters (inputs, resources, context), `fn`'s name and doc,
+    and `fn`'s return annotation unless `returns` replaces it."""
+    signature = inspect.signature(fn)
+    returns = signature.return_annotation if returns is None else returns
+    compute.__signature__ = signature.replace(parameters=parameters, return_annotation=returns)
+    annotations = {parameter.name: parameter.annotation for parameter in parameters if parameter.annotation is not inspect.Parameter.empty}
+    if returns is not inspect.Signature.empty:
+        annotations["return"] = returns
+    compute.__annotations__ = annotations
     del compute.__wrapped__  # Dagster must read the signature above, not the original's
     return compute
-
-
-def run_window(context: dg.AssetExecutionContext) -> tuple[date, date]:
-    """[start, end) of the partitions this run materialises; one day or a whole backfill range."""
-    window = context.partition_time_window
-    return window.start.date(), window.end.date()
 
 
 def delta_outs(*outputs: tuple[Sequence[str], str], partition_column: str | None = None) -> dict[str, dg.AssetOut]:

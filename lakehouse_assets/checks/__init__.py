@@ -1,29 +1,36 @@
-"""Data-quality gate: blocking checks on what must never pass downstream, warnings on what looks wrong."""
+"""Data-quality gate: blocking checks on what must never pass downstream, warnings on what looks wrong.
+
+Every check that reads data is declared on the asset whose step writes that data and runs in that step, on
+what was just committed (see base.py). Only the schema-change check has a step of its own: it reads the
+Dagster instance, not a table.
+"""
+
+from collections.abc import Sequence
 
 import dagster as dg
 
-from ..settings.ml import DriftSettings
 from ..settings.models import QualitySettings
-from .drift import build_drift_check
-from .features import feature_columns_allowed
-from .keys import build_key_checks
-from .nulls import build_null_rate_check
-from .scores import build_scores_check
-from .tables import CHECKED_TABLES
-from .volume import build_volume_checks
+from .base import TableCheck
+from .keys import key_checks
+from .names import NATURAL_KEY_UNIQUE
+from .nulls import null_rate_check
+from .volume import volume_checks
 
 
-def build_checks(
-    daily: dg.TimeWindowPartitionsDefinition, quality: QualitySettings, drift: DriftSettings | None = None
-) -> list[dg.AssetChecksDefinition]:
-    checks: list[dg.AssetChecksDefinition] = [feature_columns_allowed, build_scores_check(daily)]
-    checks.append(build_drift_check(daily, drift or DriftSettings()))
-    for table in CHECKED_TABLES:
-        checks += build_key_checks(table, daily)
-        if table.mostly_present:
-            checks.append(build_null_rate_check(table, daily, quality))
-        if table.partition_column:
-            checks += build_volume_checks(table, daily, quality)
-    # A column added, dropped or retyped between two materialisations shows as a warning on the asset.
-    checks += dg.build_column_schema_change_checks(assets=[table.asset_key for table in CHECKED_TABLES])
-    return checks
+def quality_checks(
+    natural_key: Sequence[str],
+    mostly_present: Sequence[str],
+    quality: QualitySettings,
+    daily: dg.TimeWindowPartitionsDefinition | None = None,
+) -> list[TableCheck]:
+    """A silver or feature table's checks: its natural key, columns that should rarely be null, and for a daily
+    table (`daily` given) its volume against recent days and the freshness of its newest day."""
+    checks = [*key_checks(natural_key), null_rate_check(mostly_present, quality)]
+    return checks + volume_checks(daily, quality) if daily is not None else checks
+
+
+def schema_change_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
+    """A column added, dropped or retyped between two materialisations of a quality-checked table shows as a
+    warning on it."""
+    checked = {key.asset_key for asset in assets for key in asset.check_keys if key.name == NATURAL_KEY_UNIQUE}
+    return dg.build_column_schema_change_checks(assets=sorted(checked, key=lambda key: key.to_user_string()))

@@ -5,26 +5,18 @@ from datetime import UTC, datetime
 import dagster as dg
 from pyspark.sql import functions as F
 
-from ..assets.common import spark_asset_check
 from ..ml.retraining import DriftResult
-from ..resources.warehouse import Warehouse
 from ..settings.ml import DriftSettings
+from .base import Committed, TableCheck
 from .names import FEATURE_DRIFT_WITHIN_THRESHOLD
-from .window import checked_window
 
 DRIFT_KEY = dg.AssetKey(["ml", "feature_drift"])
 MOST_FLAGGED_SHOWN = 20
 
 
-def build_drift_check(daily: dg.TimeWindowPartitionsDefinition, drift: DriftSettings) -> dg.AssetChecksDefinition:
-    @spark_asset_check(
-        asset=DRIFT_KEY,
-        name=FEATURE_DRIFT_WITHIN_THRESHOLD,
-        description=f"Every feature's PSI against the champion's training window is at most {drift.psi_threshold}.",
-    )
-    def drift_within_threshold(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        window = checked_window(context, daily)
-        frame = warehouse.read(DRIFT_KEY, window, "flight_date")
+def drift_check(drift: DriftSettings) -> TableCheck:
+    def within_threshold(committed: Committed) -> dg.AssetCheckResult:
+        frame = committed.rows()
         over = frame.where(F.col("psi") > F.lit(drift.psi_threshold))
         flagged = [
             {"flight_date": str(row.flight_date), "feature": row.feature, "psi": round(row.psi, 4)}
@@ -50,7 +42,11 @@ def build_drift_check(daily: dg.TimeWindowPartitionsDefinition, drift: DriftSett
             },
         )
 
-    return drift_within_threshold
+    return TableCheck(
+        FEATURE_DRIFT_WITHIN_THRESHOLD,
+        f"Every feature's PSI against the champion's training window is at most {drift.psi_threshold}.",
+        within_threshold,
+    )
 
 
 def latest_drift_result(instance: dg.DagsterInstance) -> DriftResult | None:

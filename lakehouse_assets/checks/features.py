@@ -2,25 +2,24 @@
 
 import dagster as dg
 
-from ..assets.common import spark_asset_check
-from ..resources.warehouse import Warehouse
 from ..transforms.features import ALLOWED_COLUMNS, LEAKAGE_COLUMNS
+from .base import Committed, TableCheck
 from .names import FEATURE_COLUMNS_ALLOWED
 
-FEATURES_KEY = dg.AssetKey(["features", "flight_features"])
 
-
-@spark_asset_check(
-    asset=FEATURES_KEY,
-    name=FEATURE_COLUMNS_ALLOWED,
-    blocking=True,
-    description="Feature table columns are within the allowed set; no post-departure column leaks in.",
-)
-def feature_columns_allowed(warehouse: Warehouse) -> dg.AssetCheckResult:
-    columns = warehouse.read(FEATURES_KEY).columns
+def _columns_allowed(committed: Committed) -> dg.AssetCheckResult:
+    columns = committed.table().columns
     unexpected = sorted(set(columns) - set(ALLOWED_COLUMNS))
     leaking = sorted(set(columns) & set(LEAKAGE_COLUMNS))
     return dg.AssetCheckResult(
         passed=not unexpected and not leaking,
         metadata={"columns": len(columns), "unexpected_columns": unexpected, "leakage_columns": leaking},
     )
+
+
+FEATURE_COLUMNS_CHECK = TableCheck(
+    FEATURE_COLUMNS_ALLOWED,
+    "Feature table columns are within the allowed set; no post-departure column leaks in.",
+    _columns_allowed,
+    blocking=True,
+)

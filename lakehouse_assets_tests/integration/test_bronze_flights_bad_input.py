@@ -12,6 +12,7 @@ from pyspark.sql import functions as F
 from lakehouse_assets.assets.bronze.flights import CONSERVATION_CHECK, FLIGHTS
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.layout import day_dir
+from lakehouse_assets.resources.delta_io_manager import DeltaIOManager
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.settings.models import FileFeedSettings
@@ -93,19 +94,27 @@ def test_drift_policy_add_evolves_the_bronze_schema(spark, seeded, instance) -> 
     assert bronze.where(F.col("_rescued_data").isNotNull()).count() == 0
 
 
-def test_the_conservation_check_fails_when_committed_tables_disagree(spark, seeded, lakehouse_defs, instance) -> None:
-    # Selecting bronze/flights alone brings its quarantine and ledger along: they are computed together.
-    only_flights = materialize_range(lakehouse_defs, FIRST_DAY, FIRST_DAY, dg.AssetSelection.assets(FLIGHTS), instance=instance)
-    assert {e.materialization.asset_key.path[1] for e in only_flights.get_asset_materialization_events()} == {
-        "flights", "flights_quarantine", "flights_file_ledger"
-    }
+def test_the_conservation_check_fails_in_the_step_and_blocks_silver_when_a_committed_row_goes_missing(
+    spark, seeded, lakehouse_defs, instance, monkeypatch
+) -> None:
+    # A fault between the commit and the check: one row of bronze/flights is lost right after it is written.
     bronze = table(seeded, "bronze", "flights")
-    spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE _source_line = 2")  # a row lost after ingestion
+    commit = DeltaIOManager.handle_output
 
-    only_check = dg.define_asset_job("conservation_only", selection=dg.AssetSelection.checks_for_assets(FLIGHTS))
-    defs = dg.Definitions.merge(lakehouse_defs, dg.Definitions(jobs=[only_check]))
-    result = defs.resolve_job_def("conservation_only").execute_in_process(instance=instance, raise_on_error=False)
-    [check] = result.get_asset_check_evaluations()
+    def commit_then_lose_a_row(self, context, obj):
+        commit(self, context, obj)
+        if context.asset_key == FLIGHTS:
+            spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE _source_line = 2")
+
+    monkeypatch.setattr(DeltaIOManager, "handle_output", commit_then_lose_a_row)
+    result = materialize_range(lakehouse_defs, FIRST_DAY, FIRST_DAY, FLIGHTS_SLICE, instance=instance, raise_on_error=False)
+
+    [check] = [c for c in result.get_asset_check_evaluations() if c.asset_key == FLIGHTS]
     expected = package_counts(FIRST_DAY, FIRST_DAY)[FIRST_DAY]
-    assert not check.passed
+    assert (check.check_name, check.passed) == (CONSERVATION_CHECK, False)
     assert check.description == f"{FIRST_DAY}: {expected} read ≠ {expected - 1} loaded + 0 quarantined"
+    # Blocking: the step fails, so silver/flights never runs on the damaged day.
+    assert not result.success
+    assert "blocking asset check" in result.failure_data_for_node("bronze__flights").error.message
+    materialized = {e.materialization.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+    assert "bronze/flights" in materialized and "silver/flights" not in materialized

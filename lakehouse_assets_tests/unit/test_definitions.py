@@ -85,3 +85,36 @@ def test_ml_steps_require_the_step_launcher_in_prod(lakehouse_home, monkeypatch:
         node = graph.get(dg.AssetKey.from_user_string(key))
         assert "step_launcher" in node.assets_def.required_resource_keys, key
         assert "mlflow" in node.assets_def.required_resource_keys, key
+
+
+# Every check the UI shows, by its name: sensors, reports and people refer to them.
+EXPECTED_CHECKS = sorted(
+    [(f"bronze/{table}", "rows_conserved") for table in ("airlines", "airports", "flights", "planes", "weather")]
+    + [
+        (table, name)
+        for table in ("silver/flights", "silver/weather", "features/flight_features")
+        for name in ("volume_within_recent_range", "newest_partition_fresh")
+    ]
+    + [
+        (table, name)
+        for table in ("silver/airlines", "silver/airports", "silver/flights", "silver/planes", "silver/weather", "features/flight_features")
+        for name in ("natural_key_complete", "natural_key_unique", "null_rates_within_threshold", "column_schema_change")
+    ]
+    + [("features/flight_features", "feature_columns_allowed"), *EXPECTED_ML_CHECKS]
+)
+
+
+def test_every_check_keeps_its_name_and_runs_in_the_step_of_its_asset(lakehouse_home, monkeypatch) -> None:
+    monkeypatch.setenv("DATABRICKS_HOST", "https://placeholder.cloud.databricks.com")
+    monkeypatch.setenv("DATABRICKS_TOKEN", "placeholder-token")
+    loaded = build_definitions(load_settings("prod"))
+    graph = loaded.resolve_asset_graph()
+    assert sorted((key.asset_key.to_user_string(), key.name) for key in graph.asset_check_keys) == EXPECTED_CHECKS
+    # Only the schema-change check has a step of its own: it reads the Dagster instance, so no Spark and no launcher.
+    own_steps = list(loaded.asset_checks or [])
+    assert {key.name for check in own_steps for key in check.check_keys} == {"column_schema_change"}
+    for check in own_steps:
+        assert not {"spark", "warehouse", "step_launcher"} & set(check.required_resource_keys)
+    daily = loaded.resolve_job_def("daily_pipeline")
+    launched = [node for node in daily.graph.nodes if "step_launcher" in node.definition.required_resource_keys]
+    assert len(launched) == 11, sorted(node.name for node in launched)  # one Databricks run per asset step

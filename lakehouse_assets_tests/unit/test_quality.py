@@ -7,7 +7,7 @@ from lakehouse_assets.quality import duplicate_keys, null_key_counts, null_rates
 
 def test_null_and_duplicate_keys_are_counted(spark: SparkSession) -> None:
     frame = spark.createDataFrame([(1, "a"), (1, "a"), (2, None), (3, "c")], "id int, code string")
-    assert null_key_counts(frame, ["id", "code"]) == {"id": 0, "code": 1}
+    assert null_key_counts(frame, ["id", "code"]) == ({"id": 0, "code": 1}, 4)
     repeated, examples = duplicate_keys(frame, ["id", "code"])
     assert repeated == 1 and examples == [{"id": 1, "code": "a", "count": 2}]
     assert null_rates(frame, ["code"]) == {"code": 0.25}

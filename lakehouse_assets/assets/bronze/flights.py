@@ -1,25 +1,28 @@
 """bronze/flights, bronze/flights_quarantine, bronze/flights_file_ledger: the airline ops feed's daily CSV files.
 
-One step reads a range's files once and writes all three tables; a blocking check then proves, on the
-committed tables, that every row read was loaded or quarantined, once.
+One step reads a range's files once and writes all three tables; then, in the same step, a blocking check
+proves on the committed tables that every row read was loaded or quarantined, once.
 """
 
 from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from ...checks.base import selected
+from ...checks.conservation import conservation_spec, rows_conserved
 from ...checks.names import ROWS_CONSERVED
-from ...ingestion.conservation import day_balances
+from ...ingestion.conservation import day_balances, ledger_reads
 from ...ingestion.csv_header import DriftError
 from ...ingestion.file_ledger import PARTITION_COLUMN as LEDGER_PARTITION_COLUMN
 from ...ingestion.file_ledger import REJECTED, ledger_table, partition_figures
 from ...ingestion.flight_files import FEED, PARTITION_COLUMN, ingest_flight_files
 from ...landing.changes import LANDING_DIGEST, day_digests
+from ...partitions import day_window, window_text
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
-from ..common import delta_out, run_window, spark_asset_check, spark_multi_asset
+from ..common import delta_out, spark_multi_asset
 
 FLIGHTS = dg.AssetKey(["bronze", "flights"])
 QUARANTINE = dg.AssetKey(["bronze", "flights_quarantine"])
@@ -51,9 +54,18 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
                 "why), rows read/loaded/quarantined, columns missing or extra, when it was ingested.",
             ),
         },
+        check_specs=[
+            conservation_spec(
+                FLIGHTS,
+                "Per day of the run: rows read (file ledger) = rows in bronze/flights + rows in "
+                "bronze/flights_quarantine, on the committed tables. Blocks downstream assets when it fails.",
+            )
+        ],
     )
-    def bronze_flights(context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone):
-        start, end = run_window(context)
+    def bronze_flights(
+        context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone, warehouse: Warehouse
+    ):
+        start, end = day_window(context)
         missing = landing.missing_days(FEED, start, end)
         if missing:
             shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
@@ -77,42 +89,20 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         yield dg.Output(result.bronze, "flights", metadata=bronze_metadata)
         yield dg.Output(result.quarantine, "flights_quarantine")
         yield dg.Output(result.ledger, "flights_file_ledger")
+        if selected(context, FLIGHTS, CONSERVATION_CHECK):
+            read = ledger_reads(spark.session, warehouse.ref(LEDGER), (start, end))
+            balances = day_balances(
+                spark.session,
+                read,
+                loaded=warehouse.ref(FLIGHTS),
+                quarantine=warehouse.ref(QUARANTINE),
+                column=PARTITION_COLUMN,
+                window=(start, end),
+                every_day_delivered=True,
+            )
+            yield rows_conserved(FLIGHTS, balances, window_text((start, end)))
 
-    @spark_asset_check(
-        asset=FLIGHTS,
-        name=CONSERVATION_CHECK,
-        blocking=True,
-        additional_deps=[QUARANTINE, LEDGER],
-        description="Per day of the run: rows read (file ledger) = rows in bronze/flights + rows in "
-        "bronze/flights_quarantine, on the committed tables. Blocks downstream assets when it fails.",
-    )
-    def flights_conservation(context: dg.AssetCheckExecutionContext, warehouse: Warehouse) -> dg.AssetCheckResult:
-        run = context.op_execution_context
-        window = None
-        if run.has_partition_key or run.has_partition_key_range:
-            window = (run.partition_time_window.start.date(), run.partition_time_window.end.date())
-        balances = day_balances(
-            warehouse.spark.session,
-            ledger=warehouse.ref(LEDGER),
-            loaded=warehouse.ref(FLIGHTS),
-            quarantine=warehouse.ref(QUARANTINE),
-            partition_column=PARTITION_COLUMN,
-            window=window,
-        )
-        broken = [balance for balance in balances if not balance.balanced]
-        return dg.AssetCheckResult(
-            passed=not broken,
-            description=("; ".join(str(balance) for balance in broken[:10])) if broken else None,
-            metadata={
-                "days_checked": len(balances),
-                "days_unbalanced": len(broken),
-                "rows_read": sum(balance.read for balance in balances),
-                "rows_loaded": sum(balance.loaded for balance in balances),
-                "rows_quarantined": sum(balance.quarantined for balance in balances),
-            },
-        )
-
-    return [bronze_flights, flights_conservation]
+    return [bronze_flights]
 
 
 def _report_partitions(

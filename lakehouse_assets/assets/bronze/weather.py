@@ -4,19 +4,23 @@ from datetime import date
 
 import dagster as dg
 
+from ...checks.base import selected
+from ...checks.conservation import conservation_spec, rows_conserved
 from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
+from ...ingestion.conservation import Read, day_balances
 from ...ingestion.http_pages import HttpSourceError
 from ...ingestion.weather import OBSERVATION_DATE, PROVENANCE, added_fields, weather_rows
 from ...ingestion.weather_payload import PayloadError, WeatherPage, read_weather_file
 from ...landing.changes import LANDING_DIGEST, day_digests
 from ...landing.layout import days
+from ...partitions import day_window, window_text
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
 from ...resources.weather_source import WeatherSource
-from ..common import delta_outs, output_name, run_window, spark_multi_asset
+from ..common import delta_outs, output_name, spark_multi_asset
 
 KEY, QUARANTINE_KEY = ["bronze", "weather"], ["bronze", "weather_quarantine"]
 
@@ -31,15 +35,16 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         ),
         partitions_def=daily,
         check_specs=[
-            dg.AssetCheckSpec(
-                ROWS_CONSERVED, asset=KEY, blocking=True, description="Observations read = rows committed + rows quarantined."
+            conservation_spec(
+                dg.AssetKey(KEY), "Per day of the run: observations read = rows in bronze/weather + rows in "
+                "bronze/weather_quarantine, on the committed tables."
             )
         ],
     )
     def bronze_weather(
         context: dg.AssetExecutionContext, spark: SparkResource, weather: WeatherSource, landing: LandingZone, warehouse: Warehouse
     ):
-        start, end = run_window(context)
+        start, end = day_window(context)
         try:
             pages, requests, digests = _fetch(context, weather, landing, start, end)
             typed = weather_rows(spark.session, pages, weather.drift_policy)  # type: ignore[arg-type]
@@ -57,13 +62,16 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             context.add_asset_metadata(figures, asset_key=dg.AssetKey(KEY), partition_key=partition_key)
         yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
         yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
-        read = sum(counts.read for counts in per_day.values())
-        committed = [warehouse.read(key, (start, end), OBSERVATION_DATE).count() for key in (KEY, QUARANTINE_KEY)]
-        yield dg.AssetCheckResult(
-            check_name=ROWS_CONSERVED,
-            passed=read == sum(committed),
-            metadata={"rows_read": read, "rows_committed": committed[0], "rows_quarantined": committed[1]},
-        )
+        if selected(context, dg.AssetKey(KEY), ROWS_CONSERVED):
+            balances = day_balances(
+                spark.session,
+                {day: Read(counts.read, counts.loaded) for day, counts in per_day.items()},
+                loaded=warehouse.ref(KEY),
+                quarantine=warehouse.ref(QUARANTINE_KEY),
+                column=OBSERVATION_DATE,
+                window=(start, end),
+            )
+            yield rows_conserved(dg.AssetKey(KEY), balances, window_text((start, end)))
 
     return [bronze_weather]
 

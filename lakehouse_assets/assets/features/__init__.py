@@ -2,8 +2,9 @@
 
 import dagster as dg
 
+from ...settings.models import QualitySettings
 from . import flight_features
 
 
-def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    return [*flight_features.build(daily)]
+def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list[dg.AssetsDefinition]:
+    return [*flight_features.build(daily, quality)]

@@ -4,11 +4,13 @@ import dagster as dg
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ...checks.drift import drift_check
 from ...ml.drift import DriftError, daily_psi, logged_profile
 from ...ml.scoring import ScoringError, champion
+from ...partitions import day_window
 from ...resources.mlflow_tracking import MlflowTracking
 from ...settings.ml import MlSettings
-from ..common import follows_upstream, run_window, spark_asset
+from ..common import follows_upstream, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.AssetsDefinition]:
@@ -20,8 +22,11 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
         deps=[dg.AssetKey(["ml", "delay_model"])],
         automation_condition=follows_upstream(updates_ignored=[dg.AssetKey(["ml", "delay_model"])]),
         metadata={"psi_threshold": ml.drift.psi_threshold},
+        checks=[drift_check(ml.drift)],
     )
-    def feature_drift(context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking) -> DataFrame:
+    def feature_drift(
+        context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking
+    ) -> dg.Output[DataFrame]:
         """Per day and feature: population stability index against the champion's training sample (quantile
         bins for numbers, shares for categories, missing values as their own bin), and whether it is over the
         threshold."""
@@ -31,15 +36,13 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
             profile = logged_profile(model.run_id)
         except (ScoringError, DriftError) as error:
             raise dg.Failure(str(error)) from None
-        start, end = run_window(context)
-        context.add_output_metadata(
-            {
-                "model_version": int(model.version),
-                "reference_window": f"{profile['window']['start']}..{profile['window']['end']}",
-                "days": (end - start).days,
-            }
-        )
-        return daily_psi(features, profile).withColumns(
+        start, end = day_window(context)
+        metadata = {
+            "model_version": int(model.version),
+            "reference_window": f"{profile['window']['start']}..{profile['window']['end']}",
+            "days": (end - start).days,
+        }
+        drift = daily_psi(features, profile).withColumns(
             {
                 "drifted": F.col("psi") > F.lit(ml.drift.psi_threshold),
                 "psi_threshold": F.lit(ml.drift.psi_threshold),
@@ -49,5 +52,6 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
                 "reference_end": F.lit(profile["window"]["end"]).cast("date"),
             }
         )
+        return dg.Output(drift, metadata=metadata)
 
     return [feature_drift]

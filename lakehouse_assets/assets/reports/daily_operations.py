@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import dagster as dg
 import pandas as pd
 
+from ...partitions import day_window
 from ...reporting.daily_operations import TRAILING_DAYS, OperationsEvidence, summarize, top_risk
 from ...reporting.document import png_data_uri
 from ...reporting.operations_report import daily_operations_report, trend_plot
@@ -13,7 +14,7 @@ from ...reporting.outcomes import label_outcomes
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
 from ...transforms.features import KEY_COLUMNS
-from ..common import FOLLOWS_UPSTREAM, report_asset, run_window
+from ..common import FOLLOWS_UPSTREAM, report_asset
 
 REPORT = "daily_operations"
 DELAYS = ["gold", "daily_delay_summary"]
@@ -99,7 +100,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         """Per day: late arrivals and delays by carrier and origin against the 28 days before, the distribution of
         predicted risk and the 20 highest-risk flights, and the previous day's predictions judged against their
         outcomes (ROC AUC, Brier, calibration), as an HTML document under the reports location."""
-        start, end = run_window(context)
+        start, end = day_window(context)
         for day, evidence in gather(warehouse, context.partition_keys, start, end).items():
             path = reports.write(REPORT, day.isoformat(), daily_operations_report(evidence).render())
             numbers = summarize(evidence)

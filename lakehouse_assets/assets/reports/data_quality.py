@@ -7,11 +7,12 @@ import pandas as pd
 from dagster._core.storage.tags import PRIORITY_TAG
 from pyspark.sql import functions as F
 
+from ...partitions import day_window
 from ...reporting.data_quality import QualityEvidence, conservation_plot, data_quality_report, summarize
 from ...reporting.document import png_data_uri
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
-from ..common import FOLLOWS_UPSTREAM, report_asset, run_window
+from ..common import FOLLOWS_UPSTREAM, report_asset
 from .evidence import check_results, partition_metadata
 
 REPORT = "data_quality"
@@ -97,7 +98,7 @@ def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey
     def data_quality(context: dg.AssetExecutionContext, warehouse: Warehouse, reports: ReportStore) -> dg.MaterializeResult:
         """Per day: rows read, loaded and quarantined by source, quarantine reasons, rejected files and check results,
         as an HTML document under the reports location."""
-        start, end = run_window(context)
+        start, end = day_window(context)
         for day, evidence in gather(context, warehouse, shown, start, end).items():
             path = reports.write(REPORT, day.isoformat(), data_quality_report(evidence).render())
             numbers = summarize(evidence)

@@ -8,25 +8,21 @@ from datetime import date
 
 import dagster as dg
 from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-    PARTITION_NAME_TAG,
-)
 
 
-def _covers(tags: dict[str, str], day: date) -> bool:
-    first = tags.get(ASSET_PARTITION_RANGE_START_TAG) or tags.get(PARTITION_NAME_TAG)
-    last = tags.get(ASSET_PARTITION_RANGE_END_TAG) or tags.get(PARTITION_NAME_TAG)
-    return first is None or (first <= day.isoformat() <= last)  # a run without partitions judged whole tables
+def _judged(evaluation: dg.AssetCheckEvaluation, day: date) -> bool:
+    """Whether an evaluation judged `day`: its `days` metadata is `first..last`, or `all` for a whole table."""
+    days = evaluation.metadata.get("days")
+    first, _, last = str(days.value if days else "all").partition("..")
+    return not last or first <= day.isoformat() <= last
 
 
 def check_results(
     instance: dg.DagsterInstance, check_keys: list[dg.AssetCheckKey], day: date, history: int = 25
 ) -> list[dict[str, str]]:
-    """Per check: the latest completed evaluation of the data its asset holds now for `day`, from a run that
-    covered `day`; 'not run' if none was made since that data was written (an older one judged other data)."""
-    rows, run_tags, written = [], {}, {}
+    """Per check: the latest completed evaluation of the data its asset holds now for `day`, that judged `day`;
+    'not run' if none was made since that data was written (an older one judged other data)."""
+    rows, written = [], {}
     for key in sorted(check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         if key.asset_key not in written:
             written[key.asset_key] = _written_at(instance, key.asset_key, day)
@@ -39,17 +35,15 @@ def check_results(
                 continue
             if record.event.timestamp < written[key.asset_key]:
                 break  # newest first: this and the rest judged data that has since been replaced
-            if record.run_id not in run_tags:
-                run = instance.get_run_by_id(record.run_id)
-                run_tags[record.run_id] = dict(run.tags) if run else {}
-            if not _covers(run_tags[record.run_id], day):
-                continue
             evaluation = record.event.dagster_event.event_specific_data
+            if not _judged(evaluation, day):
+                continue
             if evaluation.passed:
                 result = "passed"
             else:
                 result = "warning" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
-            details = "; ".join(f"{name}={_short(value.value)}" for name, value in list(evaluation.metadata.items())[:4])
+            shown = [(name, value) for name, value in evaluation.metadata.items() if name != "days"][:4]
+            details = "; ".join(f"{name}={_short(value.value)}" for name, value in shown)
             break
         rows.append({"asset": key.asset_key.to_user_string(), "check": key.name, "result": result, "details": details})
     return rows

@@ -5,9 +5,11 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 from pyspark.sql import DataFrame
 
+from ...checks.scores import EVERY_FLIGHT_SCORED_CHECK
 from ...ml.scoring import ScoringError, champion, score
+from ...partitions import day_window
 from ...resources.mlflow_tracking import MlflowTracking
-from ..common import follows_upstream, run_window, spark_asset
+from ..common import follows_upstream, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
@@ -18,10 +20,11 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         ins={"features": dg.AssetIn(key=["features", "flight_features"])},
         deps=[dg.AssetKey(["ml", "delay_model"])],
         automation_condition=follows_upstream(updates_ignored=[dg.AssetKey(["ml", "delay_model"])]),
+        checks=[EVERY_FLIGHT_SCORED_CHECK],
     )
     def flight_delay_scores(
         context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking
-    ) -> DataFrame:
+    ) -> dg.Output[DataFrame]:
         """Per scheduled flight: P(arriving > 15 min late), the class at the model's threshold, the model name and
         version (the `champion` when the run started), `in_sample` for days inside that model's training window,
         and when it was scored. Re-scoring a day with the same version gives the same rows but `scored_at`."""
@@ -31,18 +34,18 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             scored = score(features, model, scored_at=datetime.now(UTC))
         except ScoringError as error:
             raise dg.Failure(str(error)) from None
-        start, end = run_window(context)
+        start, end = day_window(context)
         overlap = min(end, model.training_end + timedelta(days=1)) - max(start, model.training_start)
-        context.add_output_metadata(
-            {
+        return dg.Output(
+            scored,
+            metadata={
                 "model_name": model.name,
                 "model_version": int(model.version),
                 "model_uri": model.uri,
                 "decision_threshold": model.decision_threshold,
                 "training_window": f"{model.training_start}..{model.training_end}",
                 "days_in_sample": max(0, overlap.days),
-            }
+            },
         )
-        return scored
 
     return [flight_delay_scores]

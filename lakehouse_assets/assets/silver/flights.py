@@ -3,11 +3,15 @@
 import dagster as dg
 from pyspark.sql import DataFrame
 
-from ...transforms.flights import clean_flights
+from ...checks import quality_checks
+from ...settings.models import QualitySettings
+from ...transforms.flights import NATURAL_KEY, clean_flights
 from ..common import spark_asset
 
+MOSTLY_PRESENT = ("tailnum", "dest", "distance", "sched_dep_utc", "sched_arr_time")
 
-def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+
+def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list[dg.AssetsDefinition]:
     @spark_asset(
         key=["silver", "flights"],
         partitions_def=daily,
@@ -16,6 +20,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             "bronze_flights": dg.AssetIn(key=["bronze", "flights"]),
             "airports": dg.AssetIn(key=["silver", "airports"]),
         },
+        checks=quality_checks(NATURAL_KEY, MOSTLY_PRESENT, quality, daily),
     )
     def silver_flights(bronze_flights: DataFrame, airports: DataFrame) -> DataFrame:
         """Flights deduplicated on date, carrier, flight, origin and scheduled departure, with UTC instants

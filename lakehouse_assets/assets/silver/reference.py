@@ -3,22 +3,36 @@
 import dagster as dg
 from pyspark.sql import DataFrame
 
+from ...checks import quality_checks
+from ...settings.models import QualitySettings
 from ...transforms.reference import clean_airlines, clean_airports, clean_planes
 from ..common import spark_asset
 
 
-def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
-    @spark_asset(key=["silver", "airlines"], ins={"bronze_airlines": dg.AssetIn(key=["bronze", "airlines"])})
+def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list[dg.AssetsDefinition]:
+    @spark_asset(
+        key=["silver", "airlines"],
+        ins={"bronze_airlines": dg.AssetIn(key=["bronze", "airlines"])},
+        checks=quality_checks(("carrier",), ("name",), quality),
+    )
     def silver_airlines(bronze_airlines: DataFrame) -> DataFrame:
         """Airlines by two-letter carrier code."""
         return clean_airlines(bronze_airlines)
 
-    @spark_asset(key=["silver", "airports"], ins={"bronze_airports": dg.AssetIn(key=["bronze", "airports"])})
+    @spark_asset(
+        key=["silver", "airports"],
+        ins={"bronze_airports": dg.AssetIn(key=["bronze", "airports"])},
+        checks=quality_checks(("faa",), ("name", "lat", "lon"), quality),
+    )
     def silver_airports(bronze_airports: DataFrame) -> DataFrame:
         """Airports by FAA code, with coordinates, altitude and IANA time zone."""
         return clean_airports(bronze_airports)
 
-    @spark_asset(key=["silver", "planes"], ins={"bronze_planes": dg.AssetIn(key=["bronze", "planes"])})
+    @spark_asset(
+        key=["silver", "planes"],
+        ins={"bronze_planes": dg.AssetIn(key=["bronze", "planes"])},
+        checks=quality_checks(("tailnum",), ("seats", "engines"), quality),
+    )
     def silver_planes(bronze_planes: DataFrame) -> DataFrame:
         """Planes by tail number: build year, type, seats, engines."""
         return clean_planes(bronze_planes)

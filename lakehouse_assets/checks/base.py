@@ -1,0 +1,71 @@
+"""A check that runs in the step writing its table, on the rows that step just committed.
+
+The step yields its output (the IO manager commits it at once), then each selected check's result: no step,
+process or Databricks run of its own. A blocking check that fails fails the step, so nothing downstream runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+from pyspark.sql import DataFrame
+
+from ..partitions import DayWindow, window_text
+from ..resources.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A table as its step just committed it: `rows()` are the step's days (the whole table if unpartitioned)."""
+
+    key: dg.AssetKey
+    warehouse: Warehouse
+    window: DayWindow | None = None
+    column: str | None = None
+
+    def rows(self) -> DataFrame:
+        return self.warehouse.read(self.key, self.window, self.column)
+
+    def table(self) -> DataFrame:
+        return self.warehouse.read(self.key)
+
+    def days(self) -> str:
+        """The days judged, as check metadata shows them (and the data-quality report matches them)."""
+        return window_text(self.window) if self.window else "all"
+
+
+@dataclass(frozen=True)
+class TableCheck:
+    """An asset check of one table; `evaluate` returns its result without a name (the check adds it)."""
+
+    name: str
+    description: str
+    evaluate: Callable[[Committed], dg.AssetCheckResult]
+    blocking: bool = False
+
+    def spec(self, asset: dg.AssetKey) -> dg.AssetCheckSpec:
+        return dg.AssetCheckSpec(self.name, asset=asset, blocking=self.blocking, description=self.description)
+
+
+def selected(context: dg.AssetExecutionContext, asset: dg.AssetKey, name: str) -> bool:
+    """Whether this run evaluates the check (a run may select an asset without its checks)."""
+    return dg.AssetCheckKey(asset, name) in context.selected_asset_check_keys
+
+
+def evaluate(
+    context: dg.AssetExecutionContext, checks: Sequence[TableCheck], committed: Committed
+) -> Iterator[dg.AssetCheckResult]:
+    """The results of the run's selected `checks`, each naming its asset, check and the days it judged."""
+    for check in checks:
+        if selected(context, committed.key, check.name):
+            result = check.evaluate(committed)
+            yield dg.AssetCheckResult(
+                asset_key=committed.key,
+                check_name=check.name,
+                passed=result.passed,
+                severity=result.severity,
+                description=result.description,
+                metadata={"days": committed.days(), **result.metadata},
+            )
