@@ -2,13 +2,15 @@
 
 Every Spark asset requires the resource key `step_launcher` (see `assets/common.py`). Environments whose Spark
 mode is `databricks` bind it to dagster-databricks' `databricks_pyspark_step_launcher`, configured by naming a
-cluster of `config/cluster_config.json`; the others bind nothing and the step runs where the run runs.
+cluster of `config/cluster_config.json`; the others bind nothing and the step runs where the run runs. A
+cluster with lifetime `run` is one cluster for all the steps of a Dagster run (see run_cluster.py).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from importlib.metadata import version
 from typing import Any
 
@@ -17,6 +19,7 @@ import dagster as dg
 from ..settings import Settings
 from ..settings.clusters import ClusterSettings, EnvReference
 from .code_bundle import stage_code
+from .run_cluster import RunCluster, RunClusterStepLauncher
 
 STEP_LAUNCHER_KEY = "step_launcher"
 HOST_VAR = "DATABRICKS_HOST"
@@ -36,8 +39,8 @@ def step_launcher_resource(settings: Settings) -> dg.ResourceDefinition:
     from dagster_databricks import databricks_pyspark_step_launcher
 
     clusters = settings.clusters
-    return databricks_pyspark_step_launcher.configured(
-        lambda config: launcher_config(settings, config["cluster"]),
+
+    @dg.resource(
         config_schema={
             "cluster": dg.Field(
                 str,
@@ -47,6 +50,28 @@ def step_launcher_resource(settings: Settings) -> dg.ResourceDefinition:
         },
         description="Runs each Spark step as a Databricks run on a cluster from config/cluster_config.json.",
     )
+    def databricks_step_launcher(context: dg.InitResourceContext) -> Iterator[dg.StepLauncher]:
+        name = context.resource_config["cluster"]
+        # The launcher's own config schema resolves the `{"env": ...}` values and fills its defaults.
+        config = {"launcher": {"config": launcher_config(settings, name)}}
+        with dg.build_resources({"launcher": databricks_pyspark_step_launcher}, resource_config=config) as built:
+            spec = clusters.clusters[name]
+            if spec.lifetime == "step":
+                yield built.launcher
+                return
+            # Created at the run's first Spark step, not here: the step re-creates this resource on the cluster,
+            # where it launches nothing and so must create nothing.
+            cluster = RunCluster(
+                built.launcher.databricks_runner.client.workspace_client,
+                spec=run_cluster_spec(settings, name, spec),
+                idle_minutes=spec.idle_minutes,
+            )
+            try:
+                yield RunClusterStepLauncher(built.launcher, cluster)
+            finally:
+                cluster.release(context.log)
+
+    return databricks_step_launcher
 
 
 def launcher_config(settings: Settings, cluster: str) -> dict[str, Any]:
@@ -104,16 +129,32 @@ def launcher_cluster(spec: dict[str, Any]) -> dict[str, Any]:
     return cluster
 
 
+def run_cluster_spec(settings: Settings, name: str, spec: ClusterSettings) -> dict[str, Any]:
+    """The Jobs-API cluster spec a run-lifetime cluster is created from (its pool resolved)."""
+    return _new_cluster(spec, f"{settings.config_dir / 'cluster_config.json'}: clusters.{name}", {})
+
+
 def _cluster_target(spec: ClusterSettings, where: str, forwarded: dict[str, str]) -> dict[str, Any]:
     if spec.new_cluster is not None:
-        return {"new": launcher_cluster(spec.new_cluster)}
-    cluster_id = spec.existing_cluster_id
-    if isinstance(cluster_id, EnvReference):
-        if not os.environ.get(cluster_id.env):
-            raise dg.Failure(f"{where}.existing_cluster_id: environment variable {cluster_id.env} is not set")
-        forwarded[cluster_id.env] = os.environ[cluster_id.env]
-        cluster_id = os.environ[cluster_id.env]
-    return {"existing": cluster_id}
+        return {"new": launcher_cluster(_new_cluster(spec, where, forwarded))}
+    return {"existing": _from_env(spec.existing_cluster_id, f"{where}.existing_cluster_id", forwarded)}
+
+
+def _new_cluster(spec: ClusterSettings, where: str, forwarded: dict[str, str]) -> dict[str, Any]:
+    if spec.instance_pool is None:
+        return dict(spec.new_cluster)
+    pool = _from_env(spec.instance_pool, f"{where}.instance_pool", forwarded)
+    return {**spec.new_cluster, "instance_pool_id": pool}
+
+
+def _from_env(value: str | EnvReference, where: str, forwarded: dict[str, str]) -> str:
+    """A literal, or the value of the environment variable a reference names (forwarded to the cluster)."""
+    if not isinstance(value, EnvReference):
+        return value
+    if not os.environ.get(value.env):
+        raise dg.Failure(f"{where}: environment variable {value.env} is not set")
+    forwarded[value.env] = os.environ[value.env]
+    return os.environ[value.env]
 
 
 def _with_version(library: dict[str, Any]) -> dict[str, Any]:

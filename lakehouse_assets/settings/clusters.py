@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal
 
 from databricks.sdk.service import compute
 from pydantic import Field, model_validator
@@ -55,8 +55,11 @@ class StorageCredentialSettings(StrictModel):
 
 
 class ClusterSettings(StrictModel):
-    """One Databricks compute target in Jobs-API shape: a new job cluster or an existing cluster id.
+    """One Databricks compute target in Jobs-API shape: a new cluster, or an existing cluster id.
 
+    A new cluster lives for one step (`lifetime: step`, a job cluster per Databricks run) or for one Dagster run
+    (`lifetime: run`: created at the run's first Spark step, used by all of them, terminated when the run ends).
+    `instance_pool` takes its nodes from a pool named by an environment variable, so they start warm.
     `new_cluster`, `libraries`, `email_notifications` and `health` are checked field by field against
     databricks-sdk's ClusterSpec, Library, JobEmailNotifications and JobsHealthRules.
     """
@@ -64,6 +67,18 @@ class ClusterSettings(StrictModel):
     description: str = ""
     new_cluster: dict[str, Any] | None = None
     existing_cluster_id: str | EnvReference | None = None
+    lifetime: Literal["step", "run"] = Field(
+        default="step", description="step: a job cluster per step; run: one cluster shared by a run's steps."
+    )
+    instance_pool: EnvReference | None = Field(
+        default=None, description="Environment variable holding the instance pool the nodes come from."
+    )
+    idle_minutes: int = Field(
+        default=20,
+        ge=10,
+        le=10_000,
+        description="A run's cluster left behind (its Dagster process killed) terminates itself after this idle time.",
+    )
     libraries: tuple[dict[str, Any], ...] = Field(
         default=(), description="Jobs-API libraries; '{version}' in a path becomes the running lakehouse_assets version."
     )
@@ -77,7 +92,10 @@ class ClusterSettings(StrictModel):
     def _valid_jobs_api_shape(self) -> ClusterSettings:
         if (self.new_cluster is None) == (self.existing_cluster_id is None):
             raise ValueError("give exactly one of new_cluster or existing_cluster_id")
-        problems = [*_new_cluster_problems(self.new_cluster), *_library_problems(self.libraries)]
+        if self.new_cluster is None and (self.lifetime == "run" or self.instance_pool is not None):
+            raise ValueError("lifetime 'run' and instance_pool are for a new_cluster, not an existing cluster")
+        problems = [*_new_cluster_problems(self.new_cluster, pooled=self.instance_pool is not None)]
+        problems += _library_problems(self.libraries)
         for name, value in (("email_notifications", self.email_notifications), ("health", self.health)):
             if value is not None:
                 problems += cluster_spec.check_shape(cluster_spec.SDK_TYPES[name], value, name)
@@ -86,15 +104,19 @@ class ClusterSettings(StrictModel):
         return self
 
 
-def _new_cluster_problems(spec: dict[str, Any] | None) -> list[str]:
+def _new_cluster_problems(spec: dict[str, Any] | None, pooled: bool) -> list[str]:
     if spec is None:
         return []
     problems = cluster_spec.check_shape(compute.ClusterSpec, spec, "new_cluster")
     problems += cluster_spec.check_launcher_support(spec, "new_cluster", "new_cluster")
     if not spec.get("spark_version"):
         problems.append("new_cluster.spark_version: missing (the Databricks Runtime, e.g. 17.3.x-scala2.13)")
-    if ("node_type_id" in spec) == ("instance_pool_id" in spec):
-        problems.append("new_cluster: give exactly one of node_type_id or instance_pool_id")
+    if pooled:
+        node_fields = sorted({"node_type_id", "driver_node_type_id", "instance_pool_id"} & set(spec))
+        if node_fields:
+            problems.append(f"new_cluster: {', '.join(node_fields)} given, but instance_pool decides the nodes")
+    elif ("node_type_id" in spec) == ("instance_pool_id" in spec):
+        problems.append("new_cluster: give exactly one of node_type_id or instance_pool_id (or instance_pool)")
     if ("num_workers" in spec) == ("autoscale" in spec):
         problems.append("new_cluster: give exactly one of num_workers or autoscale")
     for name in ("spark_conf", "spark_env_vars"):

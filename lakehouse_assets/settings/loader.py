@@ -74,10 +74,17 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
     jobs = _validate(JobConfig, _read(directory / "job_config.json"), directory / "job_config.json")
     clusters = _validate(ClusterConfig, _read(directory / "cluster_config.json"), directory / "cluster_config.json")
     for index, job in enumerate(jobs.jobs):
+        where = f"{directory / 'job_config.json'}: jobs[{index}]"
         if job.cluster is not None and job.cluster not in clusters.clusters:
             raise ConfigError(
-                f"{directory / 'job_config.json'}: jobs[{index}].cluster: {job.cluster!r} is not a cluster in "
+                f"{where}.cluster: {job.cluster!r} is not a cluster in "
                 f"cluster_config.json (known: {', '.join(sorted(clusters.clusters))})"
+            )
+        # Resources live per process: with one process per step, each step would start its own "shared" cluster.
+        if job.cluster is not None and clusters.clusters[job.cluster].lifetime == "run" and job.executor != "in_process":
+            raise ConfigError(
+                f"{where}.executor: {job.executor!r}, but cluster {job.cluster!r} has lifetime 'run', which needs "
+                "the steps of a run in one process: use executor 'in_process' or a cluster with lifetime 'step'"
             )
     job_names = [job.name for job in jobs.jobs]
     if environment.ml.retraining.job not in job_names:
