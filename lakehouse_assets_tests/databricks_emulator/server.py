@@ -1,11 +1,13 @@
 """Loopback HTTP server answering the Databricks REST calls of dagster-databricks' step launcher.
 
 TEST DOUBLE for the Databricks REST service, which cannot be reached from where this project is tested. It
-implements the Jobs runs, DBFS and secrets endpoints that databricks-sdk sends on the launcher's behalf (found
-by reading dagster_databricks/databricks.py and databricks_pyspark_step_launcher.py, and checked by the request
-log the tests assert on). Anything else is answered 404 ENDPOINT_NOT_FOUND and recorded in `unhandled`.
-Runs execute locally (see runs.py); `dbfs:/` is a folder under `root`. It proves the launcher's protocol and
-this project's code path on the "cluster" side; it does not prove Databricks' own behaviour.
+implements the Jobs runs, DBFS, Clusters and secrets endpoints that databricks-sdk sends on the launcher's and
+the run cluster's behalf (found by reading dagster_databricks/databricks.py and
+databricks_pyspark_step_launcher.py, and checked by the request log the tests assert on). Every request is
+checked field by field against the API's (api_shapes.py) before it is served. Anything else is answered 404
+ENDPOINT_NOT_FOUND and recorded in `unhandled`. Runs execute locally (see runs.py) on emulated clusters that
+take time to start and are counted (clusters.py); `dbfs:/` is a folder under `root`. It proves the launcher's
+protocol and this project's code path on the "cluster" side; it does not prove Databricks' own behaviour.
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from databricks.sdk.service import compute, files, jobs, workspace
+
+from .api_shapes import check_request
+from .clusters import Clusters
 from .dbfs import Dbfs
 from .errors import ApiError
 from .runs import EmulatedRun, RunExecutor
@@ -44,9 +50,19 @@ class LoggedRequest:
 
 class DatabricksEmulator:
     """Start with `with DatabricksEmulator() as emulator:`; point DATABRICKS_HOST at `emulator.url`, DATABRICKS_TOKEN
-    at `emulator.token`. `existing_clusters` maps a cluster id to its spec (spark_conf, spark_env_vars)."""
+    at `emulator.token`. `existing_clusters` maps a cluster id to its spec (spark_conf, spark_env_vars), running
+    from the start; `instance_pools` maps the ids of the workspace's pools to their settings. A cold cluster start
+    takes `cluster_start_seconds`, one from a pool `pool_start_seconds`."""
 
-    def __init__(self, existing_clusters: dict[str, dict[str, Any]] | None = None, delta_jars_dir: str | None = None):
+    def __init__(
+        self,
+        existing_clusters: dict[str, dict[str, Any]] | None = None,
+        delta_jars_dir: str | None = None,
+        *,
+        cluster_start_seconds: float = 0.5,
+        instance_pools: dict[str, dict[str, Any]] | None = None,
+        pool_start_seconds: float = 0.05,
+    ):
         # Not under pytest's tmp_path: the launcher's zip step skips any path containing "pytest".
         self.root = Path(tempfile.mkdtemp(prefix="databricks-emulator-"))
         self.token = secrets.token_hex(16)
@@ -54,7 +70,8 @@ class DatabricksEmulator:
         self.unhandled: list[str] = []
         self.dbfs = Dbfs(self.root / "dbfs")
         self.secret_scopes: dict[str, dict[str, bytes]] = {}
-        self.executor = RunExecutor(self, existing_clusters or {}, delta_jars_dir)
+        self.clusters = Clusters(existing_clusters or {}, cluster_start_seconds, instance_pools or {}, pool_start_seconds)
+        self.executor = RunExecutor(self, self.clusters, delta_jars_dir)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, name="databricks-emulator", daemon=True)
 
@@ -89,7 +106,9 @@ class DatabricksEmulator:
         if route is None:
             self.unhandled.append(f"{method} {path}")
             raise ApiError(404, "ENDPOINT_NOT_FOUND", f"{method} {path} is not emulated")
-        return route(self, {**query, **body})
+        handler, sdk_method = route
+        check_request(sdk_method, query, typed=False) if method == "GET" else check_request(sdk_method, body)
+        return handler(self, {**query, **body})
 
     # ---- jobs -----------------------------------------------------------------------------------------------
     def _submit(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -149,15 +168,24 @@ class DatabricksEmulator:
 
 
 ROUTES = {
-    ("POST", "/api/2.2/jobs/runs/submit"): DatabricksEmulator._submit,
-    ("GET", "/api/2.2/jobs/runs/get"): DatabricksEmulator._get_run,
-    ("GET", "/api/2.2/jobs/runs/get-output"): DatabricksEmulator._get_output,
-    ("POST", "/api/2.2/jobs/runs/cancel"): DatabricksEmulator._cancel,
-    ("POST", "/api/2.0/secrets/scopes/create"): DatabricksEmulator._create_scope,
-    ("POST", "/api/2.0/secrets/put"): DatabricksEmulator._put_secret,
-    ("GET", "/api/2.0/secrets/get"): DatabricksEmulator._get_secret,
+    ("POST", "/api/2.2/jobs/runs/submit"): (DatabricksEmulator._submit, jobs.JobsAPI.submit),
+    ("GET", "/api/2.2/jobs/runs/get"): (DatabricksEmulator._get_run, jobs.JobsAPI.get_run),
+    ("GET", "/api/2.2/jobs/runs/get-output"): (DatabricksEmulator._get_output, jobs.JobsAPI.get_run_output),
+    ("POST", "/api/2.2/jobs/runs/cancel"): (DatabricksEmulator._cancel, jobs.JobsAPI.cancel_run),
+    ("POST", "/api/2.1/clusters/create"): (lambda emulator, args: emulator.clusters.create(args), compute.ClustersAPI.create),
+    ("GET", "/api/2.1/clusters/get"): (lambda emulator, args: emulator.clusters.get(args), compute.ClustersAPI.get),
+    ("POST", "/api/2.1/clusters/delete"): (lambda emulator, args: emulator.clusters.delete(args), compute.ClustersAPI.delete),
+    ("POST", "/api/2.1/clusters/permanent-delete"): (
+        lambda emulator, args: emulator.clusters.permanent_delete(args), compute.ClustersAPI.permanent_delete
+    ),
+    ("POST", "/api/2.0/secrets/scopes/create"): (DatabricksEmulator._create_scope, workspace.SecretsAPI.create_scope),
+    ("POST", "/api/2.0/secrets/put"): (DatabricksEmulator._put_secret, workspace.SecretsAPI.put_secret),
+    ("GET", "/api/2.0/secrets/get"): (DatabricksEmulator._get_secret, workspace.SecretsAPI.get_secret),
     **{
-        (method, f"/api/2.0/dbfs/{name}"): lambda emulator, args, name=name: getattr(emulator.dbfs, name.replace("-", "_"))(args)
+        (method, f"/api/2.0/dbfs/{name}"): (
+            lambda emulator, args, name=name: getattr(emulator.dbfs, name.replace("-", "_"))(args),
+            getattr(files.DbfsAPI, name.replace("-", "_")),
+        )
         for method, name in Dbfs.ROUTES
     },
 }

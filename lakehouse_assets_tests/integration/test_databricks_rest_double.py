@@ -1,4 +1,5 @@
-"""The Databricks REST test double answers like the service, and the launcher's cluster mapping is lossless.
+"""The Databricks REST test double answers and checks requests like the service, and the launcher's cluster
+mapping is lossless.
 
 These drive the double with the real clients (databricks-sdk, dagster-databricks' DatabricksClient and
 DatabricksJobRunner), on small Python tasks that never start Spark.
@@ -10,7 +11,7 @@ import time
 import dagster as dg
 import pytest
 from dagster_databricks.databricks import DatabricksClient, DatabricksJobRunner
-from databricks.sdk.errors import NotFound, Unauthenticated
+from databricks.sdk.errors import DatabricksError, NotFound, Unauthenticated
 from databricks.sdk.service import jobs
 
 from lakehouse_assets.resources.step_launcher import launcher_cluster
@@ -106,7 +107,7 @@ def test_a_task_sees_the_cluster_env_with_secrets_and_its_fuse_paths(client, emu
     cluster = {**EVERY_SUPPORTED_FIELD}
     run = wait(client, submit(client, source, cluster))
     assert run.state.result_state.value == "SUCCESS", run.state.state_message
-    assert run.tasks[0].cluster_instance.cluster_id == f"emulated-{run.run_id}"
+    assert run.tasks[0].cluster_instance.cluster_id == emulator.clusters.starts[-1].cluster_id  # the run's job cluster
     output = client.workspace_client.jobs.get_run_output(run.tasks[0].run_id)
     assert output.logs.strip() == "landed True True"
 
@@ -125,3 +126,51 @@ def test_failures_timeouts_and_cancellation_end_runs_like_the_service(client, em
     client.workspace_client.jobs.cancel_run(run_id)
     assert wait(client, run_id).state.result_state.value == "CANCELED"
     assert emulator.unhandled == []
+
+
+def test_every_request_field_is_checked_like_the_service_does(emulator, client) -> None:
+    def refused(method: str, path: str, body: dict) -> str:
+        with pytest.raises(DatabricksError) as error:
+            client.workspace_client.api_client.do(method, path, body=body)
+        assert error.value.error_code == "INVALID_PARAMETER_VALUE"
+        return str(error.value)
+
+    task = {"task_key": "t", "spark_python_task": {"python_file": "dbfs:///stage/main.py"},
+            "new_cluster": {"spark_version": "x", "node_type_id": "n", "num_workers": 1}}  # fmt: skip
+    # Top level, and any depth of any task, not only the first.
+    assert "run_nmae: unknown field" in refused("POST", "/api/2.2/jobs/runs/submit", {"run_nmae": "x", "tasks": [task]})
+    typo = {**task, "new_cluster": {**task["new_cluster"], "autoscale": {"max_worker": 3}}}
+    assert "tasks[1].new_cluster.autoscale.max_worker: unknown field" in refused(
+        "POST", "/api/2.2/jobs/runs/submit", {"tasks": [task, typo]}
+    )
+    no_key = {key: value for key, value in task.items() if key != "task_key"}
+    assert "tasks[0].task_key: required field missing" in refused("POST", "/api/2.2/jobs/runs/submit", {"tasks": [no_key]})
+    assert "timeout_seconds: expected int, got str" in refused(
+        "POST", "/api/2.2/jobs/runs/submit", {"tasks": [task], "timeout_seconds": "60"}
+    )
+    assert "spark_version: required field missing" in refused("POST", "/api/2.1/clusters/create", {"node_type_id": "n"})
+    assert "overwrit: unknown field" in refused("POST", "/api/2.0/dbfs/create", {"path": "/x", "overwrit": True})
+    assert emulator.bodies("POST /api/2.2/jobs/runs/submit") and not emulator.executor.runs  # nothing was run
+
+
+def test_clusters_take_time_to_start_and_every_start_is_counted() -> None:
+    with DatabricksEmulator(cluster_start_seconds=1.0, instance_pools={"pool-warm": {}}) as emulator:
+        client = DatabricksClient(host=emulator.url, token=emulator.token)
+        clusters = client.workspace_client.clusters
+        created = client.workspace_client.api_client.do(
+            "POST", "/api/2.1/clusters/create", body={"spark_version": "x", "node_type_id": "n", "num_workers": 1}
+        )
+        cluster_id = created["cluster_id"]
+        assert clusters.get(cluster_id).state.value == "PENDING"
+        assert clusters.wait_get_cluster_running(cluster_id).state.value == "RUNNING"
+        started = time.monotonic()
+        pooled = {"spark_version": "x", "instance_pool_id": "pool-warm", "num_workers": 1}
+        run = wait(client, submit(client, "print('warm')\n", pooled))
+        assert run.state.result_state.value == "SUCCESS" and time.monotonic() - started < 1.0  # no cold start
+        with pytest.raises(DatabricksError, match="instance pool pool-gone does not exist"):
+            submit(client, "print('x')\n", {**pooled, "instance_pool_id": "pool-gone"})
+        clusters.permanent_delete(cluster_id)
+        with pytest.raises(DatabricksError, match=f"Cluster {cluster_id} does not exist"):
+            clusters.get(cluster_id)
+        assert [(start.kind, start.cold) for start in emulator.clusters.starts] == [("all-purpose", True), ("job", False)]
+        assert emulator.clusters.running_ids() == []  # the job cluster ended with its run

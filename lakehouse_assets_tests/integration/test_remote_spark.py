@@ -53,7 +53,7 @@ def assert_silver_matches_the_package(spark, home: Path, run: subprocess.Complet
 def test_slice_through_a_spark_connect_server(spark, tmp_path: Path) -> None:
     home = tmp_path / "home"
     seed_landing_zone(home / "landing", FIRST_DAY, LAST_DAY)
-    sample_data.write_airports_dimension(spark, str(home / "warehouse"))
+    sample_data.write_dimensions(spark, str(home / "warehouse"))
     with spark_connect_server(tmp_path / "connect") as remote:
         # No Java on the run's PATH and no JAVA_HOME: it cannot start a local Spark, only talk to the server.
         no_java = {"PATH": str(Path(sys.executable).parent), "JAVA_HOME": "", "LAKEHOUSE_SPARK_REMOTE": remote}
@@ -66,7 +66,7 @@ def test_slice_through_a_spark_connect_server(spark, tmp_path: Path) -> None:
 def test_slice_on_a_standalone_cluster_runs_tasks_in_executor_processes(spark, tmp_path: Path) -> None:
     home = tmp_path / "home"
     seed_landing_zone(home / "landing", FIRST_DAY, LAST_DAY)
-    sample_data.write_airports_dimension(spark, str(home / "warehouse"))
+    sample_data.write_dimensions(spark, str(home / "warehouse"))
     config = tmp_path / "config"
     shutil.copytree(config_dir(), config, ignore=shutil.ignore_patterns("__pycache__"))
     with standalone_cluster(tmp_path / "cluster") as (master_url, executor_logs):
