@@ -27,15 +27,17 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
 from benchmarks.harness import machine, scratch  # noqa: E402
 
 RATIO_KEYS = (
-    "orchestration_overhead_ratio", "backfill_single_run_vs_full_load_ratio", "per_partition_vs_single_run_ratio",
-    "incremental_day365_vs_day2_ratio", "scoring_spark_vs_inprocess_ratio", "scoring_vectorised_vs_row_udf_ratio",
-    "scaling_10x_vs_1x_ratio", "sensor_tick_seconds_10k_files", "peak_rss_mb", "test_suite_seconds",
+    "orchestration_overhead_ratio", "orchestration_overhead_with_checks_ratio",
+    "backfill_single_run_vs_full_load_ratio", "backfill_single_run_vs_full_load_with_checks_ratio",
+    "per_partition_vs_single_run_ratio", "incremental_day365_vs_day2_ratio", "scoring_spark_vs_inprocess_ratio",
+    "scoring_vectorised_vs_row_udf_ratio", "scaling_10x_vs_1x_ratio", "sensor_tick_seconds_10k_files",
+    "peak_rss_mb", "warehouse_files_full_year", "test_suite_seconds",
 )  # fmt: skip
 FULL = dict(backfill_days=365, orchestration_days=31, scale_days=31, factor=10, per_partition_runs=10, repeats=3,
-            score_rows=200_000, row_udf_rows=5_000, sensor_files=10_000)  # fmt: skip
+            score_rows=200_000, row_udf_rows=5_000, sensor_files=10_000, demo_days=365)  # fmt: skip
 QUICK = dict(backfill_days=2, orchestration_days=1, scale_days=1, factor=10, per_partition_runs=1, repeats=1,
-             score_rows=20_000, row_udf_rows=500, sensor_files=10_000)  # fmt: skip
-MEASUREMENTS = ("sensor", "scoring", "orchestration", "backfill", "scaling", "test_suite")
+             score_rows=20_000, row_udf_rows=500, sensor_files=10_000, demo_days=2)  # fmt: skip
+MEASUREMENTS = ("sensor", "scoring", "orchestration", "backfill", "scaling", "demo", "test_suite")
 SUITE_ENV = "LAKEHOUSE_BENCH_TEST_SUITE_SECONDS"
 
 
@@ -99,14 +101,14 @@ def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
         return scoring.benchmark_scoring(options.score_rows, options.row_udf_rows, spark=spark)
     if name == "orchestration":
         end = start + timedelta(days=options.orchestration_days - 1)
-        return pipeline.orchestration_overhead(
-            options.root, options.env, spark, start, end, options.repeats, with_checks=not options.quick
-        )
+        return pipeline.orchestration_overhead(options.root, options.env, spark, start, end, options.repeats)
     if name == "backfill":
         end = start + timedelta(days=options.backfill_days - 1)
         return pipeline.backfills(
             options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record
         )
+    if name == "demo":
+        return pipeline.demo_graph(options.root, options.env, start, start + timedelta(days=options.demo_days - 1))
     if name == "scaling":
         end = start + timedelta(days=options.scale_days - 1)
         return volume.scaling(options.root, options.env, start, end, options.factor, options.repeats)
@@ -124,7 +126,11 @@ def headline(raw: dict) -> dict:
 
     return {
         "orchestration_overhead_ratio": pick("orchestration", "ratio"),
+        "orchestration_overhead_with_checks_ratio": pick("orchestration", "ratio_with_checks"),
         "backfill_single_run_vs_full_load_ratio": pick("backfill", "backfill_single_run_vs_full_load", "ratio"),
+        "backfill_single_run_vs_full_load_with_checks_ratio": pick(
+            "backfill", "backfill_single_run_vs_full_load", "ratio_with_checks"
+        ),
         "per_partition_vs_single_run_ratio": pick("backfill", "per_partition_vs_single_run", "ratio"),
         "incremental_day365_vs_day2_ratio": pick("backfill", "incremental_day_n_vs_day2", "ratio"),
         "scoring_spark_vs_inprocess_ratio": _rate_ratio(pick("scoring"), "spark", "sklearn"),
@@ -132,6 +138,7 @@ def headline(raw: dict) -> dict:
         "scaling_10x_vs_1x_ratio": pick("scaling", "ratio"),
         "sensor_tick_seconds_10k_files": pick("sensor", "median_seconds"),
         "peak_rss_mb": pick("scaling", "peak_rss_1x_run_process", "peak_rss_mb"),
+        "warehouse_files_full_year": pick("demo", "data_files"),
         "test_suite_seconds": pick("test_suite", "seconds"),
     }
 
