@@ -60,7 +60,7 @@ def evaluate(
     """The results of the run's selected `checks`, each naming its asset, check and the days it judged."""
     for check in checks:
         if selected(context, committed.key, check.name):
-            result = check.evaluate(committed)
+            result = _evaluated(context, check, committed)
             yield dg.AssetCheckResult(
                 asset_key=committed.key,
                 check_name=check.name,
@@ -69,3 +69,17 @@ def evaluate(
                 description=result.description,
                 metadata={"days": committed.days(), **result.metadata},
             )
+
+
+def _evaluated(context: dg.AssetExecutionContext, check: TableCheck, committed: Committed) -> dg.AssetCheckResult:
+    """A blocking check that cannot be evaluated fails its step; a warning-only one must not, once the table is
+    committed: it warns, with the error."""
+    if check.blocking:
+        return check.evaluate(committed)
+    try:
+        return check.evaluate(committed)
+    except Exception as error:  # any failure to evaluate: a Spark error, an unexpected table
+        context.log.warning(f"{committed.key.to_user_string()}: check {check.name} could not be evaluated: {error}")
+        return dg.AssetCheckResult(
+            passed=False, severity=dg.AssetCheckSeverity.WARN, metadata={"error": f"{type(error).__name__}: {error}"[:500]}
+        )

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from ...checks.base import selected
 from ...checks.conservation import conservation_spec, rows_conserved
 from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conservation import day_balances, ledger_reads
@@ -89,18 +88,17 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         yield dg.Output(result.bronze, "flights", metadata=bronze_metadata)
         yield dg.Output(result.quarantine, "flights_quarantine")
         yield dg.Output(result.ledger, "flights_file_ledger")
-        if selected(context, FLIGHTS, CONSERVATION_CHECK):
-            read = ledger_reads(spark.session, warehouse.ref(LEDGER), (start, end))
-            balances = day_balances(
-                spark.session,
-                read,
-                loaded=warehouse.ref(FLIGHTS),
-                quarantine=warehouse.ref(QUARANTINE),
-                column=PARTITION_COLUMN,
-                window=(start, end),
-                every_day_delivered=True,
-            )
-            yield rows_conserved(FLIGHTS, balances, window_text((start, end)))
+        read = ledger_reads(spark.session, warehouse.ref(LEDGER), (start, end))
+        balances = day_balances(
+            spark.session,
+            read,
+            loaded=warehouse.ref(FLIGHTS),
+            quarantine=warehouse.ref(QUARANTINE),
+            column=PARTITION_COLUMN,
+            window=(start, end),
+            every_day_delivered=True,
+        )
+        yield rows_conserved(FLIGHTS, balances, window_text((start, end)))
 
     return [bronze_flights]
 

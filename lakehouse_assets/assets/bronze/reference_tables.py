@@ -3,9 +3,7 @@
 import dagster as dg
 from pyspark.sql import functions as F
 
-from ...checks.base import selected
 from ...checks.conservation import conservation_spec, rows_conserved
-from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conservation import Read, load_balance
 from ...ingestion.jdbc import INGESTED_AT, SourceTableError
 from ...ingestion.reference import ReferenceLoad, high_watermark, load_reference_table
@@ -59,14 +57,13 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
             output_name=output_name(quarantine_key),
             metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
         )
-        if selected(context, dg.AssetKey(key), ROWS_CONSERVED):
-            # This load's rows are those stamped with its ingestion time: an incremental load merges into older ones.
-            stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
-            balance = load_balance(
-                session, Read(load.tally.read, load.tally.loaded), loaded=warehouse.ref(key), quarantine=warehouse.ref(quarantine_key),
-                stamp_column=INGESTED_AT, stamp=stamp,
-            )  # fmt: skip
-            yield rows_conserved(dg.AssetKey(key), [balance], "all", unit="load")
+        # This load's rows are those stamped with its ingestion time: an incremental load merges into older ones.
+        stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
+        balance = load_balance(
+            session, Read(load.tally.read, load.tally.loaded), loaded=warehouse.ref(key), quarantine=warehouse.ref(quarantine_key),
+            stamp_column=INGESTED_AT, stamp=stamp,
+        )  # fmt: skip
+        yield rows_conserved(dg.AssetKey(key), [balance], "all", unit="load")
 
     return ingest
 

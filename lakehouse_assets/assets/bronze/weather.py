@@ -4,9 +4,7 @@ from datetime import date
 
 import dagster as dg
 
-from ...checks.base import selected
 from ...checks.conservation import conservation_spec, rows_conserved
-from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
 from ...ingestion.conservation import Read, day_balances
 from ...ingestion.http_pages import HttpSourceError
@@ -62,16 +60,15 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             context.add_asset_metadata(figures, asset_key=dg.AssetKey(KEY), partition_key=partition_key)
         yield dg.Output(loaded_rows(typed), output_name=output_name(KEY), metadata={**summary, **allow})
         yield dg.Output(quarantined_rows(typed, PROVENANCE), output_name=output_name(QUARANTINE_KEY), metadata=allow)
-        if selected(context, dg.AssetKey(KEY), ROWS_CONSERVED):
-            balances = day_balances(
-                spark.session,
-                {day: Read(counts.read, counts.loaded) for day, counts in per_day.items()},
-                loaded=warehouse.ref(KEY),
-                quarantine=warehouse.ref(QUARANTINE_KEY),
-                column=OBSERVATION_DATE,
-                window=(start, end),
-            )
-            yield rows_conserved(dg.AssetKey(KEY), balances, window_text((start, end)))
+        balances = day_balances(
+            spark.session,
+            {day: Read(counts.read, counts.loaded) for day, counts in per_day.items()},
+            loaded=warehouse.ref(KEY),
+            quarantine=warehouse.ref(QUARANTINE_KEY),
+            column=OBSERVATION_DATE,
+            window=(start, end),
+        )
+        yield rows_conserved(dg.AssetKey(KEY), balances, window_text((start, end)))
 
     return [bronze_weather]
 
