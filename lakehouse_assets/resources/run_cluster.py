@@ -32,25 +32,30 @@ class RunCluster:
     def __init__(self, workspace: WorkspaceClient, spec: dict[str, Any], idle_minutes: int) -> None:
         self.workspace, self.spec, self.idle_minutes = workspace, spec, idle_minutes
         self.cluster_id: str | None = None
+        self.failure: RunClusterError | None = None
 
     def ensure(self, run_id: str, log: logging.Logger | dg.DagsterLogManager) -> str:
+        if self.failure is not None:  # one start per run: later steps fail with the same reason, at once
+            raise self.failure
         if self.cluster_id is not None:
             return self.cluster_id
-        tags = {**self.spec.get("custom_tags", {}), "dagster_run_id": run_id}
         body = {
-            **self.spec,
+            **self.spec,  # a Jobs-API ClusterSpec, which the Clusters API takes as it is
             "cluster_name": f"lakehouse_assets run {run_id}",
             "autotermination_minutes": self.idle_minutes,
-            "custom_tags": tags,
+            "custom_tags": {**self.spec.get("custom_tags", {}), "dagster_run_id": run_id},
         }
-        # The spec is already a Jobs-API ClusterSpec, which the Clusters API takes as it is.
+        if body.get("data_security_mode") == "SINGLE_USER" and "single_user_name" not in body:
+            # A job cluster runs as the job's owner; an all-purpose one must name its user: whoever launches.
+            body["single_user_name"] = self.workspace.current_user.me().user_name
         created = self.workspace.api_client.do("POST", "/api/2.1/clusters/create", body=body)
         self.cluster_id = created["cluster_id"]
         log.info(f"created cluster {self.cluster_id} for this run's Spark steps; waiting for it to start")
         try:
             self.workspace.clusters.wait_get_cluster_running(self.cluster_id, timeout=START_TIMEOUT)
         except (DatabricksError, TimeoutError, RuntimeError) as error:
-            raise RunClusterError(f"the run's cluster {self.cluster_id} did not start: {error}") from error
+            self.failure = RunClusterError(f"the run's cluster {self.cluster_id} did not start: {error}")
+            raise self.failure from error
         log.info(f"cluster {self.cluster_id} is running")
         return self.cluster_id
 
@@ -61,7 +66,7 @@ class RunCluster:
         try:
             self.workspace.clusters.permanent_delete(self.cluster_id)
             log.info(f"deleted this run's cluster {self.cluster_id}")
-        except DatabricksError as error:
+        except Exception as error:  # teardown must go on and say what is left behind, whatever went wrong
             log.error(
                 f"could not delete this run's cluster {self.cluster_id} ({error}); it terminates itself after "
                 f"{self.idle_minutes} idle minutes, or delete it in the workspace's Compute page"

@@ -81,9 +81,10 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
                 f"cluster_config.json (known: {', '.join(sorted(clusters.clusters))})"
             )
         # Resources live per process: with one process per step, each step would start its own "shared" cluster.
-        if job.cluster is not None and clusters.clusters[job.cluster].lifetime == "run" and job.executor != "in_process":
+        cluster = job.cluster or clusters.default
+        if clusters.clusters[cluster].lifetime == "run" and job.executor != "in_process":
             raise ConfigError(
-                f"{where}.executor: {job.executor!r}, but cluster {job.cluster!r} has lifetime 'run', which needs "
+                f"{where}.executor: {job.executor!r}, but cluster {cluster!r} has lifetime 'run', which needs "
                 "the steps of a run in one process: use executor 'in_process' or a cluster with lifetime 'step'"
             )
     job_names = [job.name for job in jobs.jobs]
