@@ -64,6 +64,8 @@ class Clusters:
     # ---- Clusters API ---------------------------------------------------------------------------------------
     def create(self, args: dict[str, Any]) -> dict[str, Any]:
         self.check_nodes(args, "")
+        if args.get("data_security_mode") == "SINGLE_USER" and not args.get("single_user_name"):
+            raise ApiError(400, "INVALID_PARAMETER_VALUE", "single_user_name: required for a SINGLE_USER cluster")
         cluster = self._new("all-purpose", args)
         threading.Thread(target=self._start, args=(cluster,), daemon=True, name=f"start-{cluster.cluster_id}").start()
         return {"cluster_id": cluster.cluster_id}
@@ -100,11 +102,13 @@ class Clusters:
             raise ApiError(400, "CLUSTER_NOT_RUNNING", f"Cluster {cluster.cluster_id} is {cluster.state}: {cluster.state_message}")
 
     def terminate(self, cluster: EmulatedCluster, reason: str) -> None:
-        cluster.state, cluster.state_message = "TERMINATED", reason
+        with self._lock:
+            cluster.state, cluster.state_message = "TERMINATED", reason
         cluster.running.set()  # wakes whatever waits for it; it finds the cluster terminated
 
     def running_ids(self) -> list[str]:
-        return [cluster.cluster_id for cluster in self.clusters.values() if cluster.state in ("PENDING", "RUNNING")]
+        with self._lock:
+            return [cluster.cluster_id for cluster in self.clusters.values() if cluster.state in ("PENDING", "RUNNING")]
 
     def _new(self, kind: str, spec: dict[str, Any]) -> EmulatedCluster:
         with self._lock:
@@ -114,10 +118,12 @@ class Clusters:
 
     def _start(self, cluster: EmulatedCluster) -> None:
         pool = cluster.spec.get("instance_pool_id")
-        self.starts.append(ClusterStart(cluster.cluster_id, cluster.kind, pool, cold=pool is None))
+        with self._lock:
+            self.starts.append(ClusterStart(cluster.cluster_id, cluster.kind, pool, cold=pool is None))
         time.sleep(self.start_seconds if pool is None else self.pool_start_seconds)
-        if cluster.state == "PENDING":
-            cluster.state, cluster.state_message = "RUNNING", ""
+        with self._lock:  # a cluster terminated while it started stays terminated
+            if cluster.state == "PENDING":
+                cluster.state, cluster.state_message = "RUNNING", ""
         cluster.running.set()
 
     def check_nodes(self, spec: dict[str, Any], where: str) -> None:

@@ -26,11 +26,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from databricks.sdk.service import jobs
 from packaging.requirements import Requirement
 
 from ..spark_servers import FAST_START_JAVA_OPTIONS
-from .api_shapes import check_request
 from .clusters import Clusters, EmulatedCluster
 from .errors import ApiError
 
@@ -130,9 +128,10 @@ class RunExecutor:
         self._ids = itertools.count(1001)
         self._threads: list[threading.Thread] = []
         self._idempotent: dict[str, EmulatedRun] = {}
+        self._lock = threading.Lock()
 
     def submit(self, body: dict[str, Any]) -> EmulatedRun:
-        check_request(jobs.JobsAPI.submit, body)
+        """`body` has passed the API's field checks (server.py); what is left is what the service checks next."""
         tasks = body.get("tasks") or []
         if len(tasks) != 1:
             raise ApiError(400, "INVALID_PARAMETER_VALUE", "The emulator runs single-task submissions")
@@ -146,22 +145,27 @@ class RunExecutor:
         else:
             self.clusters.check_nodes(task["new_cluster"], "tasks[0].new_cluster.")
         token = body.get("idempotency_token")
-        if token in self._idempotent:
-            return self._idempotent[token]
-        run = EmulatedRun(run_id=next(self._ids), task_run_id=next(self._ids), token=secrets.token_hex(16), body=body)
-        self.runs[run.run_id] = run
-        if token:
-            self._idempotent[token] = run
+        with self._lock:  # requests are served on several threads
+            if token in self._idempotent:
+                return self._idempotent[token]
+            run = EmulatedRun(run_id=next(self._ids), task_run_id=next(self._ids), token=secrets.token_hex(16), body=body)
+            self.runs[run.run_id] = run
+            if token:
+                self._idempotent[token] = run
         thread = threading.Thread(target=self._execute, args=(run,), name=f"run-{run.run_id}", daemon=True)
         self._threads.append(thread)
         thread.start()
         return run
 
     def is_run_token(self, token: str | None) -> bool:
-        return any(run.token == token and not run.terminated for run in self.runs.values())
+        return any(run.token == token and not run.terminated for run in self.all_runs())
 
     def run_for_task(self, task_run_id: int) -> EmulatedRun | None:
-        return next((run for run in self.runs.values() if run.task_run_id == task_run_id), None)
+        return next((run for run in self.all_runs() if run.task_run_id == task_run_id), None)
+
+    def all_runs(self) -> list[EmulatedRun]:
+        with self._lock:
+            return list(self.runs.values())
 
     def cancel(self, run: EmulatedRun) -> None:
         run.cancelled = True
@@ -169,7 +173,7 @@ class RunExecutor:
             _stop_group(run.process)
 
     def stop_all(self) -> None:
-        for run in self.runs.values():
+        for run in self.all_runs():
             self.cancel(run)
         for thread in self._threads:
             thread.join(timeout=30)

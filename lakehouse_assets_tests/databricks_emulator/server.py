@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from databricks.sdk.service import compute, files, jobs, workspace
+from databricks.sdk.service import compute, files, iam, jobs, workspace
 
 from .api_shapes import check_request
 from .clusters import Clusters
@@ -32,6 +32,8 @@ from .dbfs import Dbfs
 from .errors import ApiError
 from .runs import EmulatedRun, RunExecutor
 
+# Who the test's token belongs to (the SCIM "Me" of the workspace).
+USER_NAME = "lakehouse-runner@example.com"
 # Request bodies are logged without these (file content and secret values).
 UNLOGGED_FIELDS = {"data", "contents", "string_value", "bytes_value"}
 
@@ -178,6 +180,7 @@ ROUTES = {
     ("POST", "/api/2.1/clusters/permanent-delete"): (
         lambda emulator, args: emulator.clusters.permanent_delete(args), compute.ClustersAPI.permanent_delete
     ),
+    ("GET", "/api/2.0/preview/scim/v2/Me"): (lambda emulator, args: {"id": "1", "userName": USER_NAME}, iam.CurrentUserAPI.me),
     ("POST", "/api/2.0/secrets/scopes/create"): (DatabricksEmulator._create_scope, workspace.SecretsAPI.create_scope),
     ("POST", "/api/2.0/secrets/put"): (DatabricksEmulator._put_secret, workspace.SecretsAPI.put_secret),
     ("GET", "/api/2.0/secrets/get"): (DatabricksEmulator._get_secret, workspace.SecretsAPI.get_secret),
