@@ -51,7 +51,7 @@ def spark_asset(
     automation_condition: dg.AutomationCondition | None = None,
 ):
     """An asset for a Spark-computed Delta table `<layer>/<table>`: the function returns the DataFrame (or a
-`dg.Output` of it, to add metadata).
+    `dg.Output` of it, to add metadata).
 
     The layer is the group; a partitioned table declares its date column and backfills any range in one run.
     `checks` run in the same step, on the rows just committed; a run may select the table without its checks,
@@ -70,6 +70,7 @@ def spark_asset(
             metadata=metadata,
             description=inspect.getdoc(fn),
             automation_condition=automation_condition,
+            is_required=False,  # a run of the checks alone leaves the table as it is
         )
         return dg.multi_asset(
             name=asset_key.to_python_identifier(),
@@ -80,7 +81,7 @@ def spark_asset(
             backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
             check_specs=[check.spec(asset_key) for check in checks] or None,
             can_subset=True,  # only for the checks: the single table is either selected or not
-        )(requires_step_launcher(checked(fn, asset_key, checks, partition_column)))
+        )(requires_step_launcher(checked(fn, asset_key, checks, partition_column) if checks else fn))
 
     return decorate
 
@@ -94,6 +95,8 @@ def checked(
     """`fn` (which returns the asset's DataFrame) as a step that yields it, so the IO manager commits it at once,
     then evaluates the run's selected `checks` on what was committed. When the run selected only checks, the
     table is not computed. It gains the `context` and `warehouse` parameters it may not have asked for."""
+    if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn):
+        raise ValueError(f"{key.to_user_string()}: an asset with checks returns its DataFrame; it cannot yield or await")
     wants = inspect.signature(fn).parameters
 
     @functools.wraps(fn)
@@ -111,7 +114,7 @@ def checked(
     warehouse = inspect.Parameter("warehouse", inspect.Parameter.KEYWORD_ONLY, annotation=Warehouse)
     rest = [parameter for name, parameter in wants.items() if name not in ("context", "warehouse")]
     # A generator of events now, so not typed by `fn`'s return annotation.
-    return _with_signature(compute, fn, [context, *rest, warehouse], returns=inspect.Signature.empty)
+    return _with_signature(compute, fn, _with_keyword(context, rest, warehouse), returns=inspect.Signature.empty)
 
 
 def delta_out(
@@ -194,9 +197,15 @@ def requires_step_launcher(fn: Callable[..., Any]) -> Callable[..., Any]:
             return fn(*args, **kwargs)
 
     launcher = inspect.Parameter(STEP_LAUNCHER_KEY, inspect.Parameter.KEYWORD_ONLY, annotation=dg.ResourceParam[Any])
-    parameters = list(signature.parameters.values())
+    return _with_signature(compute, fn, _with_keyword(None, list(signature.parameters.values()), launcher))
+
+
+def _with_keyword(
+    first: inspect.Parameter | None, parameters: list[inspect.Parameter], keyword: inspect.Parameter
+) -> list[inspect.Parameter]:
+    """`parameters` with `first` in front (if given) and the keyword-only `keyword` before any `**kwargs`."""
     at = len(parameters) - int(bool(parameters) and parameters[-1].kind is inspect.Parameter.VAR_KEYWORD)
-    return _with_signature(compute, fn, [*parameters[:at], launcher, *parameters[at:]])
+    return [*([first] if first else []), *parameters[:at], keyword, *parameters[at:]]
 
 
 def _with_signature(

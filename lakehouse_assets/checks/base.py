@@ -57,7 +57,8 @@ def selected(context: dg.AssetExecutionContext, asset: dg.AssetKey, name: str) -
 def evaluate(
     context: dg.AssetExecutionContext, checks: Sequence[TableCheck], committed: Committed
 ) -> Iterator[dg.AssetCheckResult]:
-    """The results of the run's selected `checks`, each naming its asset, check and the days it judged."""
+    """The results of the run's selected `checks`, each naming its asset, check and the days it judged (the
+    step's, unless the check says otherwise)."""
     for check in checks:
         if selected(context, committed.key, check.name):
             result = _evaluated(context, check, committed)

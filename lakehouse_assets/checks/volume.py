@@ -5,6 +5,7 @@ from datetime import date, timedelta
 import dagster as dg
 from pyspark.sql import functions as F
 
+from ..partitions import window_text
 from ..quality import judgeable_days, rows_per_day, volume_anomalies
 from ..settings.models import QualitySettings
 from .base import Committed, TableCheck
@@ -16,7 +17,7 @@ def volume_checks(daily: dg.TimeWindowPartitionsDefinition, quality: QualitySett
 
     def volume(committed: Committed) -> dg.AssetCheckResult:
         column = committed.column
-        start, end = committed.window or _newest_day(committed)
+        start, end = window = committed.window or _newest_day(committed)
         history = committed.warehouse.read(committed.key, (start - timedelta(days=lookback), end), column)
         counts = rows_per_day(history, column)
         days = [start + timedelta(days=n) for n in range((end - start).days)]
@@ -25,6 +26,7 @@ def volume_checks(daily: dg.TimeWindowPartitionsDefinition, quality: QualitySett
             passed=not flagged,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
+                "days": window_text(window),  # the newest day, when the run named none
                 "days_in_run": len(days),
                 "days_judged": len(judgeable_days(counts, days, lookback)),
                 "days_flagged": len(flagged),

@@ -104,3 +104,33 @@ def test_a_missing_landing_day_fails_the_run_and_writes_nothing(spark, seeded, l
     for name in ("flights", "flights_quarantine", "flights_file_ledger"):
         assert not table_exists(spark, table(seeded, "bronze", name))
     assert not [event for event in result.get_asset_materialization_events() if event.materialization.asset_key == dg.AssetKey(["silver", "flights"])]
+
+
+SILVER = dg.AssetKey(["silver", "flights"])
+SCHEMA_CHANGE = "column_schema_change"
+SILVER_CHECKS = {"natural_key_complete", "natural_key_unique", "null_rates_within_threshold", "volume_within_recent_range", "newest_partition_fresh"}
+
+
+def test_a_tables_checks_run_in_its_step_and_alone_on_the_committed_table(spark, seeded, lakehouse_defs, instance) -> None:
+    # Selecting bronze/flights alone brings its quarantine and ledger along: they are written together.
+    only_flights = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, dg.AssetSelection.assets(FLIGHTS), instance=instance)
+    assert {e.materialization.asset_key.path[1] for e in only_flights.get_asset_materialization_events()} == {
+        "flights", "flights_quarantine", "flights_file_ledger"
+    }
+    result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, FLIGHTS_SLICE, instance=instance)
+    evaluated = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key == SILVER}
+    assert set(evaluated) == {*SILVER_CHECKS, SCHEMA_CHANGE}
+    assert {evaluated[name].metadata["days"].value for name in SILVER_CHECKS} == {f"{FIRST_DAY}..{LAST_DAY}"}
+    # The step of silver/flights is where its checks ran; only the schema-change check (it reads the Dagster
+    # instance, not the table) has a step of its own.
+    steps = {step.step_key for step in result.get_step_success_events()}
+    own_steps = {check.node_def.name for check in lakehouse_defs.asset_checks}
+    assert steps - {"bronze__flights", "bronze_airports", "silver__airports", "silver__flights"} == own_steps
+
+    # The checks alone (a run of checks names no day): the whole table as it is, the newest day for volume.
+    checks_only = dg.define_asset_job("silver_flights_checks", selection=dg.AssetSelection.checks_for_assets(SILVER))
+    defs = dg.Definitions.merge(lakehouse_defs, dg.Definitions(jobs=[checks_only]))
+    alone = defs.resolve_job_def("silver_flights_checks").execute_in_process(instance=instance)
+    assert alone.success and alone.get_asset_materialization_events() == []
+    judged = {c.check_name: c.metadata["days"].value for c in alone.get_asset_check_evaluations() if c.check_name != SCHEMA_CHANGE}
+    assert judged == {**dict.fromkeys(SILVER_CHECKS, "all"), "volume_within_recent_range": f"{LAST_DAY}..{LAST_DAY}"}

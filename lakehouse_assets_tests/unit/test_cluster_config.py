@@ -37,8 +37,12 @@ def load_error(path: Path) -> str:
 
 def test_every_shipped_cluster_parses_into_sdk_types(lakehouse_home: Path) -> None:
     clusters = load_settings("prod").clusters
-    assert set(clusters.clusters) == {"etl", "ml", "interactive"}
+    assert set(clusters.clusters) == {"etl", "ml", "etl_pooled", "interactive"}
     assert clusters.default == "etl"
+    assert {name: spec.lifetime for name, spec in clusters.clusters.items()} == {
+        "etl": "run", "ml": "run", "etl_pooled": "step", "interactive": "step"
+    }  # fmt: skip
+    assert clusters.clusters["etl_pooled"].instance_pool.env == "LAKEHOUSE_DATABRICKS_POOL_ID"
     for name, spec in clusters.clusters.items():
         if spec.new_cluster is not None:
             parsed = compute.ClusterSpec.from_dict(spec.new_cluster)
@@ -108,7 +112,7 @@ def test_default_cluster_must_exist(clusters_file: Path, lakehouse_home: Path) -
     document = json.loads(clusters_file.read_text())
     document["default_cluster"] = "gpu"
     clusters_file.write_text(json.dumps(document))
-    assert "default_cluster 'gpu' is not a cluster (known: etl, interactive, ml)" in load_error(clusters_file)
+    assert "default_cluster 'gpu' is not a cluster (known: etl, etl_pooled, interactive, ml)" in load_error(clusters_file)
 
 
 def test_launcher_mapping_covers_every_cluster_spec_field() -> None:
@@ -116,3 +120,26 @@ def test_launcher_mapping_covers_every_cluster_spec_field() -> None:
     fields = {field.name for field in dataclasses.fields(compute.ClusterSpec)}
     refused = {path.split(".")[1] for path in LAUNCHER_UNSUPPORTED if path.count(".") == 1 and path.startswith("new_cluster.")}
     assert fields == set(PASSTHROUGH_FIELDS) | set(MAPPED_FIELDS) | refused
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (_set("etl_pooled", "new_cluster", "node_type_id", "i3.xlarge"), "clusters.etl_pooled: new_cluster: node_type_id given, but instance_pool decides the nodes"),
+        (_set("interactive", "lifetime", "run"), "clusters.interactive: lifetime 'run' and instance_pool are for a new_cluster"),
+        (_set("etl", "lifetime", "forever"), "clusters.etl.lifetime"),
+        (_set("etl", "idle_minutes", 0), "clusters.etl.idle_minutes"),
+    ],
+)
+def test_cluster_lifetimes_and_pools_are_checked(clusters_file: Path, change, message: str) -> None:
+    edit(clusters_file, change)
+    assert message in load_error(clusters_file)
+
+
+def test_a_run_cluster_needs_its_steps_in_one_process(clusters_file: Path) -> None:
+    jobs_file = clusters_file.with_name("job_config.json")
+    document = json.loads(jobs_file.read_text())
+    document["jobs"][0]["executor"] = "multiprocess"  # daily_pipeline, on etl
+    jobs_file.write_text(json.dumps(document))
+    with pytest.raises(ConfigError, match=r"jobs\[0\]\.executor: 'multiprocess', but cluster 'etl' has lifetime 'run'"):
+        load_settings("test", clusters_file.parent)

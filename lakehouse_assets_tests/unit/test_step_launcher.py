@@ -10,6 +10,7 @@ from lakehouse_assets.assets.common import delta_out, requires_step_launcher, sp
 from lakehouse_assets.assets.spark_steps import assets_missing_step_launcher, check_step_launcher, spark_asset_keys
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.resources.delta_io_manager import PARTITION_COLUMN
+from lakehouse_assets.resources.run_cluster import RunClusterStepLauncher
 from lakehouse_assets.resources.spark import SparkResource
 from lakehouse_assets.resources.step_launcher import STEP_LAUNCHER_KEY, launcher_config
 from lakehouse_assets.settings import load_settings
@@ -24,10 +25,17 @@ def prod(lakehouse_home, monkeypatch: pytest.MonkeyPatch) -> dg.Definitions:
     return build_definitions(load_settings("prod"))
 
 
-def launcher_for(defs: dg.Definitions, cluster: str) -> DatabricksPySparkStepLauncher:
+def launcher_for(defs: dg.Definitions, cluster: str) -> dg.StepLauncher:
     resource_config = {STEP_LAUNCHER_KEY: {"config": {"cluster": cluster}}}
     with dg.build_resources({STEP_LAUNCHER_KEY: defs.resources[STEP_LAUNCHER_KEY]}, resource_config=resource_config) as built:
         return getattr(built, STEP_LAUNCHER_KEY)
+
+
+def databricks_launcher(launcher: dg.StepLauncher) -> DatabricksPySparkStepLauncher:
+    """dagster-databricks' launcher, itself or inside the one that submits to the run's cluster."""
+    inner = launcher.launcher if isinstance(launcher, RunClusterStepLauncher) else launcher
+    assert isinstance(inner, DatabricksPySparkStepLauncher)
+    return inner
 
 
 def test_every_spark_asset_in_the_prod_graph_requires_the_databricks_launcher(prod: dg.Definitions) -> None:
@@ -40,9 +48,9 @@ def test_every_spark_asset_in_the_prod_graph_requires_the_databricks_launcher(pr
             assert STEP_LAUNCHER_KEY in graph.assets_def_for_key(node.key).required_resource_keys, node.key
     # ... and in prod that key is the Databricks launcher, for the default cluster and for each job's cluster.
     settings = load_settings("prod")
-    assert isinstance(launcher_for(prod, settings.clusters.default), DatabricksPySparkStepLauncher)
+    assert isinstance(launcher_for(prod, settings.clusters.default), RunClusterStepLauncher)  # etl: one cluster per run
     for job in settings.jobs.jobs:
-        launcher = launcher_for(prod, job.cluster or settings.clusters.default)
+        launcher = databricks_launcher(launcher_for(prod, job.cluster or settings.clusters.default))
         assert launcher.run_config["run_name"] == f"lakehouse_assets prod on {job.cluster or settings.clusters.default}"
 
 
@@ -61,11 +69,18 @@ def test_elsewhere_no_launcher_is_bound(env: str, lakehouse_home) -> None:
 
 def test_every_shipped_cluster_yields_a_valid_launcher(prod: dg.Definitions, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKEHOUSE_DATABRICKS_CLUSTER_ID", "0101-123456-abcdefgh")
+    monkeypatch.setenv("LAKEHOUSE_DATABRICKS_POOL_ID", "0101-pool-etl")
     for cluster in ("etl", "ml"):
-        launcher = launcher_for(prod, cluster)
+        wrapper = launcher_for(prod, cluster)
+        assert isinstance(wrapper, RunClusterStepLauncher) and wrapper.cluster.cluster_id is None  # created at the first step
+        launcher = databricks_launcher(wrapper)
         assert "new" in launcher.run_config["cluster"]
         assert launcher.env_variables == {"LAKEHOUSE_ENV": "prod", "DATABRICKS_HOST": PLACEHOLDERS["DATABRICKS_HOST"]}
         assert launcher.databricks_token == PLACEHOLDERS["DATABRICKS_TOKEN"]  # from the environment, not a file
+    pooled = databricks_launcher(launcher_for(prod, "etl_pooled"))
+    assert pooled.run_config["cluster"]["new"]["nodes"] == {"instance_pool_id": "0101-pool-etl"}
+    # Forwarded like the cluster id below: the step re-creates this resource on the cluster.
+    assert pooled.env_variables["LAKEHOUSE_DATABRICKS_POOL_ID"] == "0101-pool-etl"
     interactive = launcher_for(prod, "interactive")
     assert interactive.run_config["cluster"] == {"existing": "0101-123456-abcdefgh"}
     # The id is forwarded so the step, re-creating its resources on the cluster, resolves the same config.
@@ -76,8 +91,11 @@ def test_an_unset_cluster_id_variable_is_named(lakehouse_home, monkeypatch: pyte
     monkeypatch.delenv("LAKEHOUSE_DATABRICKS_CLUSTER_ID", raising=False)
     with pytest.raises(dg.Failure, match="clusters.interactive.existing_cluster_id: environment variable LAKEHOUSE_DATABRICKS_CLUSTER_ID is not set"):
         launcher_config(load_settings("prod"), "interactive")
-    with pytest.raises(dg.Failure, match=r"no cluster 'gpu' \(known: etl, interactive, ml\)"):
+    with pytest.raises(dg.Failure, match=r"no cluster 'gpu' \(known: etl, etl_pooled, interactive, ml\)"):
         launcher_config(load_settings("prod"), "gpu")
+    monkeypatch.delenv("LAKEHOUSE_DATABRICKS_POOL_ID", raising=False)
+    with pytest.raises(dg.Failure, match="clusters.etl_pooled.instance_pool: environment variable LAKEHOUSE_DATABRICKS_POOL_ID is not set"):
+        launcher_config(load_settings("prod"), "etl_pooled")
 
 
 def test_the_staged_code_is_the_package_with_the_launching_config(lakehouse_home) -> None:
@@ -140,6 +158,16 @@ def test_spark_asset_and_multi_asset_require_the_launcher_whatever_their_signatu
     assert (specs["gold/b"].group_name, specs["features/c"].group_name) == ("gold", "features")
     assert specs["gold/b"].kinds == {"spark", "delta"} and specs["gold/b"].owners == ["team:data-platform"]
     assert specs["gold/b"].metadata[PARTITION_COLUMN] == "flight_date"
+
+
+def test_an_asset_with_checks_returns_its_table() -> None:
+    from lakehouse_assets.checks.keys import key_checks
+
+    with pytest.raises(ValueError, match="gold/streamed: an asset with checks returns its DataFrame"):
+
+        @spark_asset(key=["gold", "streamed"], checks=key_checks(["id"]))
+        def streamed():
+            yield dg.MaterializeResult()
 
 
 def test_the_launcher_parameter_is_invisible_to_the_asset_body() -> None:
