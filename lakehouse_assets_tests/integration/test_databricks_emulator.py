@@ -19,6 +19,10 @@ import io
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +47,7 @@ from lakehouse_assets_tests import sample_data
 from lakehouse_assets_tests.ml_data import feature_frame, to_spark
 
 from ..databricks_emulator import DatabricksEmulator
+from ..databricks_emulator.server import USER_NAME
 from .test_flights_slice import package_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -55,13 +60,29 @@ SLICE = [*FLIGHTS, dg.AssetKey(["bronze", "flights_quarantine"]), dg.AssetKey(["
 SECRET_SCOPE, SECRET_KEY, SECRET_ENV = "lakehouse", "s3-probe", "LAKEHOUSE_PROBE_SECRET"
 POOL_VAR, POOL = "LAKEHOUSE_DATABRICKS_POOL_ID", "0101-pool-etl"
 COLD_START_SECONDS = 3.0
+REPOSITORY = Path(__file__).resolve().parents[2]
+# A run in a process of its own, as Dagster's run launcher starts one: the cancellation test interrupts it.
+RUN_IN_ITS_OWN_PROCESS = f"""
+import sys
+import dagster as dg
+from dagster._core.definitions.reconstruct import ReconstructableRepository
+
+job = ReconstructableRepository.for_module("lakehouse_assets.definitions", "defs").get_reconstructable_job("daily_pipeline")
+with dg.DagsterInstance.from_config(sys.argv[1]) as instance:
+    selection = [dg.AssetKey(path) for path in {[key.path for key in SLICE]!r}]
+    result = dg.execute_job(job, instance, tags={RANGE_TAGS!r}, asset_selection=selection, raise_on_error=False)
+print("run ended", result.success)
+"""
 # What the launcher and the run's cluster call, and nothing more: the cluster's life, staging uploads, the run's
 # lifecycle, event and log reads.
 LAUNCHER_ENDPOINTS = {
     "POST /api/2.0/dbfs/create", "POST /api/2.0/dbfs/add-block", "POST /api/2.0/dbfs/close",
     "GET /api/2.0/dbfs/read", "POST /api/2.2/jobs/runs/submit", "GET /api/2.2/jobs/runs/get",
 }  # fmt: skip
-RUN_CLUSTER_ENDPOINTS = {"POST /api/2.1/clusters/create", "GET /api/2.1/clusters/get", "POST /api/2.1/clusters/permanent-delete"}
+RUN_CLUSTER_ENDPOINTS = {
+    "GET /api/2.0/preview/scim/v2/Me", "POST /api/2.1/clusters/create", "GET /api/2.1/clusters/get",
+    "POST /api/2.1/clusters/permanent-delete",
+}  # fmt: skip
 # The test's own set-up of the scope, and the cluster side's dbutils.secrets.get.
 SECRET_ENDPOINTS = {"POST /api/2.0/secrets/scopes/create", "POST /api/2.0/secrets/put", "GET /api/2.0/secrets/get"}
 
@@ -169,6 +190,7 @@ def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_fo
     }
     assert created["custom_tags"] == {**etl.new_cluster["custom_tags"], "dagster_run_id": result.run_id}
     assert created["autotermination_minutes"] == etl.idle_minutes  # should the Dagster process die
+    assert created["single_user_name"] == USER_NAME  # a SINGLE_USER cluster runs as whoever launched the run
     (start,) = emulator.clusters.starts
     assert (start.kind, start.cold) == ("all-purpose", True)
     for body in submitted:
@@ -242,5 +264,33 @@ def test_a_failed_run_deletes_its_cluster(spark, workspace) -> None:
         result = workspace.run("daily_pipeline", instance, asset_selection=SLICE)
     assert not result.success
     assert "no flights file landed for 1 day(s): 2013-01-31" in str(result.failure_data_for_node("bronze__flights"))
+    (start,) = emulator.clusters.starts
+    assert emulator.clusters.clusters[start.cluster_id].deleted and emulator.clusters.running_ids() == []
+
+
+def test_a_cancelled_run_cancels_its_databricks_run_and_deletes_its_cluster(spark, workspace, tmp_path) -> None:
+    emulator = workspace.emulator
+    (tmp_path / "instance").mkdir()
+    (tmp_path / "instance" / "dagster.yaml").touch()
+    log = tmp_path / "run.log"
+    with log.open("w") as output:
+        child = subprocess.Popen(
+            [sys.executable, "-c", RUN_IN_ITS_OWN_PROCESS, str(tmp_path / "instance")],
+            cwd=REPOSITORY, env=dict(os.environ), stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 300
+        while not any(run.life_cycle_state == "RUNNING" for run in list(emulator.executor.runs.values())):
+            assert child.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        child.send_signal(signal.SIGINT)  # what terminating a run does to its process
+        child.wait(timeout=180)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert "run ended False" in log.read_text(), log.read_text()[-3000:]
+    (run,) = emulator.executor.runs.values()
+    assert run.cancelled and emulator.bodies("POST /api/2.2/jobs/runs/cancel") == [{"run_id": run.run_id}]
     (start,) = emulator.clusters.starts
     assert emulator.clusters.clusters[start.cluster_id].deleted and emulator.clusters.running_ids() == []

@@ -1,9 +1,10 @@
 """Two writers committing to the same Delta table at once, through the shared write path (`write_table`).
 
-Disjoint days: both commit. The same day: the writer that loses the race re-runs its write against the new
-table state, so the day ends with one copy; with retries off it fails with a clear message and the winner's
-copy stands alone. The race is forced, not hoped for: one writer's rows wait (inside Spark) until the other
-has committed.
+Disjoint days: both commit (the table is not partitioned on disk, so Delta sees any two replaceWhere commits
+as conflicting, and the later one tries again). The same day: the writer that loses the race re-runs its
+write against the new table state, so the day ends with one copy; with retries off it fails with a clear
+message and the winner's copy stands alone. The race is forced, not hoped for: one writer's rows wait
+(inside Spark) until the other has committed.
 """
 
 import threading
@@ -93,6 +94,20 @@ def test_writers_of_disjoint_days_both_commit(spark, table) -> None:
         thread.join()
     assert [outcome.get("error") for _, outcome in started] == [None, None]
     assert written_by(spark, table) == {(DAY, "setup"): 3, (days[0], "w0"): 50, (days[1], "w1"): 50}
+
+
+def test_a_writer_of_another_day_that_loses_the_race_commits_on_its_next_try(spark, table, tmp_path) -> None:
+    started, signal = tmp_path / "other-day-started", tmp_path / "other-day-committed"
+    held_day, other_day = DAY + timedelta(days=1), DAY + timedelta(days=2)
+    slow = held_back_until(rows(spark, held_day, "slow", 40), started, signal)
+    thread, outcome = in_thread(lambda: write_table(spark, slow, table, partition_column="flight_date", window=window(held_day)))
+    wait_for(started)
+    fast = write_table(spark, rows(spark, other_day, "fast", 30), table, partition_column="flight_date", window=window(other_day))
+    signal.touch()
+    thread.join()
+    assert outcome.get("error") is None and fast.attempts == 1
+    assert outcome["result"].attempts == 2 and outcome["result"].version > fast.version
+    assert written_by(spark, table) == {(DAY, "setup"): 3, (held_day, "slow"): 40, (other_day, "fast"): 30}
 
 
 @pytest.mark.parametrize("attempts", [5, 1])

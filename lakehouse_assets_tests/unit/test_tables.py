@@ -104,3 +104,13 @@ def test_reading_a_day_opens_only_the_file_that_holds_it(spark, table) -> None:
     assert sorted(row.value for row in frame.collect()) == [n for n in range(900) if n % 90 == 73]
     with pytest.raises(Exception, match="(?i)not exist|FileNotFound|FAILED_READ_FILE"):  # the check can fail
         read_table(spark, table).where("flight_date = DATE'2013-01-15'").collect()
+
+
+def test_rewriting_a_day_inside_a_longer_file_counts_only_that_days_rows(spark, table) -> None:
+    three_days = [(date(2013, 1, day), n) for day in (1, 2, 3) for n in range(10 * day)]
+    write_table(spark, days_frame(spark, three_days), table, partition_column="flight_date", window=JAN_1_TO_3)
+    assert len(data_files(table)) == 1  # the three days share a file, so rewriting one copies the other two
+    jan_2 = [(date(2013, 1, 2), n) for n in range(7)]
+    written = write_table(spark, days_frame(spark, jan_2), table, partition_column="flight_date", window=(date(2013, 1, 2), date(2013, 1, 3)))
+    assert written.rows_written == 7
+    assert rows_per_day(spark, table, "flight_date", JAN_1_TO_3) == {date(2013, 1, 1): 10, date(2013, 1, 2): 7, date(2013, 1, 3): 30}
