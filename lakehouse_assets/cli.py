@@ -158,12 +158,15 @@ def _table_session(name: str):
 @click.option("--dest", type=click.Path(file_okay=False), help="Folder for the jars (default: $LAKEHOUSE_HOME/jars).")
 def fetch_jars(dest) -> None:
     """Download the Delta jars (and their dependencies) with Maven, for machines without Maven Central access."""
-    from .resources.jars import delta_maven_coordinates, fetch_with_maven
+    from .resources.jars import JarFetchError, delta_maven_coordinates, fetch_with_maven
 
     settings = _load()
     folder = dest or str(settings.home / "jars")
     coordinates = delta_maven_coordinates(settings.environment.spark.packages)
-    jars = fetch_with_maven(coordinates, folder)
+    try:
+        jars = fetch_with_maven(coordinates, folder, repository=settings.home / "maven-repository")
+    except JarFetchError as error:
+        raise click.ClickException(str(error)) from None
     click.echo(f"{len(jars)} jars in {folder}\nuse them with: export LAKEHOUSE_DELTA_JARS_DIR={folder}")
 
 

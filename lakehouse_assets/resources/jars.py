@@ -2,6 +2,10 @@
 
 Spark normally resolves `spark.jars.packages` itself. `lakehouse fetch-jars` resolves the same coordinates once
 with Maven into a folder; LAKEHOUSE_DELTA_JARS_DIR (or spark.delta_jars_dir) then points Spark at those files.
+
+Maven works in a repository of its own, never ~/.m2: resolving leaves poms there whose jars it never downloads
+(versions that lost a conflict), and Spark's Ivy resolver, which trusts ~/.m2 first, then fails every later start
+without the jars folder with "download failed".
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ def delta_maven_coordinates(extra: Sequence[str] = ()) -> list[str]:
     return [f"io.delta:delta-spark_{spark_minor}_2.13:{version('delta-spark')}", *extra]
 
 
-def fetch_with_maven(coordinates: Sequence[str], dest: str | Path) -> list[Path]:
+def fetch_with_maven(coordinates: Sequence[str], dest: str | Path, repository: str | Path) -> list[Path]:
+    """Copy `coordinates` and their runtime dependencies into `dest`; Maven caches downloads in `repository`."""
     if shutil.which("mvn") is None:
         raise JarFetchError("Maven (mvn) is not on PATH; install it (apt-get install maven) or copy the jars by hand")
     dest = Path(dest).expanduser().resolve()
@@ -34,7 +39,8 @@ def fetch_with_maven(coordinates: Sequence[str], dest: str | Path) -> list[Path]
         (Path(workdir) / "pom.xml").write_text(_pom(coordinates), encoding="utf-8")
         completed = subprocess.run(
             [
-                "mvn", "-q", "-B", "dependency:copy-dependencies", f"-DoutputDirectory={dest}",
+                "mvn", "-q", "-B", f"-Dmaven.repo.local={Path(repository).expanduser().resolve()}",
+                "dependency:copy-dependencies", f"-DoutputDirectory={dest}",
                 "-DincludeScope=runtime",
                 "-DexcludeGroupIds=org.scala-lang",  # Spark ships its own Scala runtime, as spark.jars.packages assumes
             ],  # fmt: skip
