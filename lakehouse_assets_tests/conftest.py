@@ -11,7 +11,7 @@ from pyspark.sql import SparkSession
 os.environ["LAKEHOUSE_ENV"] = "test"
 os.environ.setdefault("LAKEHOUSE_HOME", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"lakehouse-tests-{os.getpid()}"))
 
-from lakehouse_assets.resources.jars import delta_maven_coordinates  # noqa: E402
+from lakehouse_assets.resources.jars import JarFetchError, delta_maven_coordinates  # noqa: E402
 from lakehouse_assets.resources.spark import build_spark_session  # noqa: E402
 from lakehouse_assets.settings import DELTA_JARS_VAR, Settings, load_settings  # noqa: E402
 from lakehouse_assets_tests.session_jars import cached_jars  # noqa: E402
@@ -21,7 +21,11 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     """Point every JVM of the session at jars resolved once per machine (set LAKEHOUSE_DELTA_JARS_DIR to choose)."""
     if os.environ.get(DELTA_JARS_VAR):
         return
-    if folder := cached_jars(delta_maven_coordinates(load_settings("test").environment.spark.packages)):
+    try:
+        folder = cached_jars(delta_maven_coordinates(load_settings("test").environment.spark.packages))
+    except JarFetchError as error:
+        pytest.exit(f"could not fetch the test session's Delta jars with Maven: {error}", returncode=3)
+    if folder:
         os.environ[DELTA_JARS_VAR] = str(folder)
 
 
