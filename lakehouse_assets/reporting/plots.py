@@ -73,7 +73,10 @@ def line_chart(
     if len(frame.columns) > 1 or level is not None:
         axis.legend(frameon=False, fontsize=8)
     if isinstance(frame.index, pd.DatetimeIndex) and len(frame.index):
-        _daily_ticks(axis, (frame.index.max() - frame.index.min()).days)
+        first, last = frame.index.min(), frame.index.max()
+        if first == last:  # one point: matplotlib would widen the axis by years, a day either side reads better
+            axis.set_xlim(first - pd.Timedelta(days=1), last + pd.Timedelta(days=1))
+        _daily_ticks(axis, max(2, (last - first).days))
     figure.autofmt_xdate()
     return _png(figure, dpi)
 
