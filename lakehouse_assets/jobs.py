@@ -6,8 +6,8 @@ import re
 from collections.abc import Sequence
 
 import dagster as dg
-from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
+from .dagster_internals import AssetGraph
 from .resources.step_launcher import STEP_LAUNCHER_KEY
 from .settings import ConfigError, Settings
 

@@ -309,7 +309,7 @@ class ScheduleSettings(StrictModel):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        from dagster._utils.schedules import is_valid_cron_string
+        from ..dagster_internals import is_valid_cron_string
 
         if not is_valid_cron_string(value):
             raise ValueError(f"{value!r} is not a valid cron expression (five fields, e.g. '0 6 * * *')")

@@ -4,9 +4,9 @@ from datetime import date
 
 import dagster as dg
 import pandas as pd
-from dagster._core.storage.tags import PRIORITY_TAG
 from pyspark.sql import functions as F
 
+from ...dagster_internals import PRIORITY_TAG
 from ...partitions import day_window
 from ...reporting.data_quality import QualityEvidence, conservation_plot, data_quality_report, summarize
 from ...reporting.document import png_data_uri

@@ -7,7 +7,8 @@ come back empty and the report says so instead of failing.
 from datetime import date
 
 import dagster as dg
-from dagster._core.storage.asset_check_execution_record import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+
+from ...dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
 
 
 def _judged(evaluation: dg.AssetCheckEvaluation, day: date) -> bool:

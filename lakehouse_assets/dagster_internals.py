@@ -1,0 +1,22 @@
+"""The few Dagster names this project needs that Dagster does not export publicly, gathered here so a Dagster
+upgrade that moves them breaks one module, not five."""
+
+from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # resolves job selections at load
+from dagster._core.storage.asset_check_execution_record import (  # check history without in-flight evaluations
+    COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+)
+from dagster._core.storage.tags import (  # a single-run backfill's range, and step priority
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    PRIORITY_TAG,
+)
+from dagster._utils.schedules import is_valid_cron_string  # the cron Dagster itself accepts
+
+__all__ = [
+    "ASSET_PARTITION_RANGE_END_TAG",
+    "ASSET_PARTITION_RANGE_START_TAG",
+    "COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES",
+    "PRIORITY_TAG",
+    "AssetGraph",
+    "is_valid_cron_string",
+]
