@@ -36,12 +36,12 @@ RATIO_KEYS = (
 FULL = dict(backfill_days=365, orchestration_days=31, scale_days=31, factor=10, per_partition_runs=10, repeats=3,
             score_rows=200_000, row_udf_rows=5_000, sensor_files=10_000, demo_days=365)  # fmt: skip
 QUICK = dict(backfill_days=2, orchestration_days=1, scale_days=1, factor=10, per_partition_runs=1, repeats=1,
-             score_rows=20_000, row_udf_rows=500, sensor_files=10_000, demo_days=2)  # fmt: skip
+             score_rows=20_000, row_udf_rows=500, sensor_files=400, demo_days=2)  # fmt: skip
 MEASUREMENTS = ("sensor", "scoring", "orchestration", "backfill", "scaling", "demo", "test_suite")
 SUITE_ENV = "LAKEHOUSE_BENCH_TEST_SUITE_SECONDS"
 
 
-def arguments() -> argparse.Namespace:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny scale: checks the harness, in a few minutes")
     parser.add_argument("--json", type=Path, help="write the results here (they are printed either way)")
@@ -57,7 +57,7 @@ def arguments() -> argparse.Namespace:
         help=f"record this (from an earlier timed `make test`) instead of timing the suite; also ${SUITE_ENV}",
     )  # fmt: skip
     parser.add_argument("--skip-test-suite", action="store_true", help="do not time the test suite (recorded as null)")
-    parsed = parser.parse_args()
+    parsed = parser.parse_args(argv)
     parsed.env = parsed.env or ("test" if parsed.quick else "dev")
     for name, default in (QUICK if parsed.quick else FULL).items():
         if getattr(parsed, name) is None:
@@ -93,6 +93,10 @@ def test_suite(options: argparse.Namespace) -> dict:
 
 def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
     from benchmarks import pipeline, scoring, volume
+    from benchmarks.child_run import run_in_child, run_in_this_process
+
+    # Runs that measure a process of their own; --quick makes them here (a harness check, not a measurement).
+    run_process = run_in_this_process if options.quick else run_in_child
 
     start = options.start
     if name == "sensor":
@@ -105,13 +109,13 @@ def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
     if name == "backfill":
         end = start + timedelta(days=options.backfill_days - 1)
         return pipeline.backfills(
-            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record
+            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record, run_process
         )
     if name == "demo":
         return pipeline.demo_graph(options.root, options.env, start, start + timedelta(days=options.demo_days - 1))
     if name == "scaling":
         end = start + timedelta(days=options.scale_days - 1)
-        return volume.scaling(options.root, options.env, start, end, options.factor, options.repeats)
+        return volume.scaling(options.root, options.env, start, end, options.factor, options.repeats, run_process)
     return test_suite(options)
 
 
@@ -149,8 +153,8 @@ def _rate_ratio(scoring: dict | None, numerator: str, denominator: str) -> float
     return round(scoring[f"{numerator}_rows_per_second"] / scoring[f"{denominator}_rows_per_second"], 3)
 
 
-def main() -> int:
-    options = arguments()
+def main(argv: list[str] | None = None) -> int:
+    options = arguments(argv)
     os.environ.setdefault("LAKEHOUSE_ENV", options.env)
     os.environ.pop("DAGSTER_HOME", None)  # each scratch home has its own instance
     options.root = options.root / f"lakehouse-bench-{os.getpid()}"

@@ -11,7 +11,7 @@ import dagster as dg
 from lakehouse_assets.ml.tracking import MlflowTarget
 from lakehouse_assets.sensors.landing import SENSOR_NAME
 
-from .child_run import run_in_child
+from .child_run import RunProcess, run_in_child
 from .harness import Scratch, ratio, run_range, scratch, summary, timed
 from .scale_data import seed_many_files, seed_scaled
 from .scoring import register_synthetic_model, synthetic_rows
@@ -31,9 +31,12 @@ def _runner(home: Scratch, start: date, end: date):
     return lambda: run_range(defs, instance, start, end, "scores")
 
 
-def scaling(root: Path, env: str, start: date, end: date, factor: int, repeats: int) -> dict:
+def scaling(
+    root: Path, env: str, start: date, end: date, factor: int, repeats: int, run_process: RunProcess = run_in_child
+) -> dict:
     """bronze -> scores for [start, end] as one Dagster run: time at `factor` x the data ÷ at 1x; and the peak
-    resident memory of a run at 1x in its own process (Python, the JVM and Spark's Python workers together)."""
+    resident memory of a run at 1x in its own process (Python, the JVM and Spark's Python workers together;
+    `run_process` makes that run: `run_in_child` unless --quick)."""
     model_rows = synthetic_rows(20_000)
     measured = {}
     for scale in (1, factor):
@@ -41,7 +44,7 @@ def scaling(root: Path, env: str, start: date, end: date, factor: int, repeats: 
         run = _runner(home, start, end)
         seconds = summary([timed(run) for _ in range(repeats)])
         measured[scale] = (home, {**seconds, "flight_rows": rows})
-    child_seconds, peak_mb = run_in_child(measured[1][0].home, env, start, end, "scores")
+    child_seconds, peak_mb = run_process(measured[1][0].home, env, start, end, "scores")
     one, many = measured[1][1], measured[factor][1]
     return {
         "days": (end - start).days + 1,
@@ -49,7 +52,11 @@ def scaling(root: Path, env: str, start: date, end: date, factor: int, repeats: 
         "1x": one,
         f"{factor}x": many,
         "ratio": ratio(many["median_seconds"], one["median_seconds"]),
-        "peak_rss_1x_run_process": {"peak_rss_mb": peak_mb, "process_seconds": child_seconds},
+        "peak_rss_1x_run_process": {
+            "peak_rss_mb": peak_mb,
+            "process_seconds": child_seconds,
+            "runs_in": "its own process" if run_process is run_in_child else "the harness process (--quick)",
+        },
     }
 
 

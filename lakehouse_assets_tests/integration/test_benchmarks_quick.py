@@ -1,10 +1,12 @@
-"""The benchmark harness runs end to end at its quick scale and writes every figure (timings are not judged)."""
+"""The benchmark harness runs end to end at its quick scale and writes every figure (timings are not judged).
+
+It runs in this process, on the session's SparkSession (the harness's `getOrCreate` finds it): the same code as
+`benchmarks/run.py --quick`, without a second JVM to start and warm up.
+"""
 
 import json
 import math
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,15 +23,18 @@ FIGURES = (
 )  # fmt: skip
 
 
-def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
+def test_quick_run_writes_every_figure(spark, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    monkeypatch.syspath_prepend(str(REPOSITORY))
+    from benchmarks import run
+
+    # The harness points these at its scratch homes as it goes; the monkeypatch puts them back afterwards.
+    monkeypatch.setenv("LAKEHOUSE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LAKEHOUSE_ENV", "test")
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.delenv("LAKEHOUSE_BENCH_TEST_SUITE_SECONDS", raising=False)
     out = tmp_path / "benchmarks.json"
-    environment = {**os.environ, "LAKEHOUSE_HOME": str(tmp_path / "home")}
-    environment.pop("LAKEHOUSE_BENCH_TEST_SUITE_SECONDS", None)
-    completed = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick", "--json", str(out), "--root", str(tmp_path)],
-        cwd=REPOSITORY, env=environment, capture_output=True, text=True, timeout=2400,
-    )  # fmt: skip
-    assert completed.returncode == 0, completed.stderr[-4000:]
+    exit_code = run.main(["--quick", "--json", str(out), "--root", str(tmp_path)])
+    assert exit_code == 0, capsys.readouterr().err[-4000:]
     result = json.loads(out.read_text())
 
     for key in FIGURES:
@@ -42,7 +47,11 @@ def test_quick_run_writes_every_figure(tmp_path: Path) -> None:
     assert result["machine"]["cpu_count"] == os.cpu_count()
     raw = result["raw"]
     assert raw["scaling"]["10x"]["flight_rows"] == 10 * raw["scaling"]["1x"]["flight_rows"] > 0
-    assert raw["sensor"]["files"] == 10_000
+    assert raw["sensor"]["files"] == 400  # 365 weather files (one a day) and 35 flight files
+    # --quick makes the per-process runs in the harness and says so next to their figures.
+    assert raw["backfill"]["per_partition_vs_single_run"]["runs_in"] == "the harness process (--quick)"
+    assert raw["scaling"]["peak_rss_1x_run_process"]["runs_in"] == "the harness process (--quick)"
+    assert not spark.sparkContext._jsc.sc().isStopped(), "the harness leaves the shared session running"
     assert sorted(result["raw"]) == sorted(["sensor", "scoring", "orchestration", "backfill", "scaling", "demo", "test_suite"])
     # The demo's tables each hold their two days in one file (quarantines may be empty, so hold none).
     assert set(raw["demo"]["data_files_per_table"].values()) <= {0, 1} and raw["demo"]["data_files"] > 0
