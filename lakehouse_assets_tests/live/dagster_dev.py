@@ -13,10 +13,17 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import yaml
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCATION = "lakehouse_assets"
 REPOSITORY = "__repository__"
+# Sensors and schedules tick in threads so a test sees them act quickly; no telemetry from tests.
+BASE_INSTANCE_SETTINGS = {
+    "sensors": {"use_threads": True, "num_workers": 2},
+    "schedules": {"use_threads": True},
+    "telemetry": {"enabled": False},
+}
 
 
 def free_port() -> int:
@@ -26,23 +33,28 @@ def free_port() -> int:
 
 
 class DagsterDev:
-    """Starts `dagster dev` in its own process group and stops the whole group, leaving nothing behind."""
+    """Starts `dagster dev` in its own process group and stops the whole group, leaving nothing behind.
 
-    def __init__(self, dagster_home: Path, env: Mapping[str, str], log_path: Path) -> None:
+    `instance_settings` (dagster.yaml sections) are written over the base settings, section by section."""
+
+    def __init__(
+        self,
+        dagster_home: Path,
+        env: Mapping[str, str],
+        log_path: Path,
+        instance_settings: Mapping[str, Any] | None = None,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.dagster_home = dagster_home
         self.env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home)}
         self.log_path = log_path
+        self.instance_settings = {**BASE_INSTANCE_SETTINGS, **(instance_settings or {})}
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> DagsterDev:
         self.dagster_home.mkdir(parents=True, exist_ok=True)
-        # Sensors tick every few seconds so a test sees them act quickly.
-        (self.dagster_home / "dagster.yaml").write_text(
-            "sensors:\n  use_threads: true\n  num_workers: 2\nschedules:\n  use_threads: true\n"
-            "telemetry:\n  enabled: false\n"
-        )
+        (self.dagster_home / "dagster.yaml").write_text(yaml.safe_dump(self.instance_settings, sort_keys=False))
         self._log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(self.port), "-w", "workspace.yaml"],

@@ -34,7 +34,8 @@ DAILY = [
 ]  # fmt: skip
 # Dagster's automation would also materialise gold and features as silver lands; this test is about the
 # backfill and the sensor, so the instance keeps automation off and runs one run at a time (2 cores).
-INSTANCE_SETTINGS = "auto_materialize:\n  enabled: false\nconcurrency:\n  runs:\n    max_concurrent_runs: 1\n"
+INSTANCE_SETTINGS = {"auto_materialize": {"enabled": False}, "concurrency": {"runs": {"max_concurrent_runs": 1}}}
+INSTANCE = "{ instance { runQueueConfig { maxConcurrentRuns } } }"
 
 LAUNCH_BACKFILL = """
 mutation Launch($params: LaunchBackfillParams!) {
@@ -60,6 +61,15 @@ mutation Start($selector: SensorSelector!) {
     ... on Error { message }
   }
 }"""
+SENSOR_TICKS = """
+query Ticks($selector: SensorSelector!) {
+  sensorOrError(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { ticks(limit: 20) { status timestamp runIds skipReason error { message } } } }
+    ... on Error { message }
+  }
+}"""
+ALL_RUNS = "{ runsOrError { ... on Runs { results { runId status tags { key value } } } } }"
 SENSOR_RUNS = """
 query Runs($sensor: String!) {
   runsOrError(filter: {tags: [{key: "dagster/sensor_name", value: $sensor}]}) {
@@ -86,18 +96,25 @@ def tags(run: dict) -> dict[str, str]:
 def live(tmp_path: Path):
     home = tmp_path / "lakehouse"
     seed_landing_zone(home / "landing", date.fromisoformat(BACKFILLED[0]), date.fromisoformat(BACKFILLED[-1]))
-    dagster_home = tmp_path / "dagster"
-    dagster_home.mkdir()
-    (dagster_home / "dagster.yaml").write_text(INSTANCE_SETTINGS)
     env = {"LAKEHOUSE_ENV": "test", "LAKEHOUSE_HOME": str(home)}
-    with DagsterDev(dagster_home, env, log_path=artifacts_dir() / "dagster-dev.log") as server:
+    log = artifacts_dir() / "dagster-dev.log"
+    with DagsterDev(tmp_path / "dagster", env, log_path=log, instance_settings=INSTANCE_SETTINGS) as server:
         yield server, home
     with socket.socket() as probe:  # nothing is left serving on the port
         assert probe.connect_ex(("127.0.0.1", server.port)) != 0
 
 
+def finished_ticks(server: DagsterDev, selector: dict) -> list[dict]:
+    """The sensor's completed ticks, newest first (a tick is STARTED while it evaluates)."""
+    sensor = server.graphql(SENSOR_TICKS, {"selector": selector})["sensorOrError"]
+    assert sensor["__typename"] == "Sensor", sensor
+    return [tick for tick in sensor["sensorState"]["ticks"] if tick["status"] != "STARTED"]
+
+
 def test_backfill_sensor_and_asset_graph_on_a_live_dagster(live, spark) -> None:
     server, home = live
+    # The instance runs with the settings this test asked for (not dagster dev's defaults).
+    assert server.graphql(INSTANCE)["instance"]["runQueueConfig"]["maxConcurrentRuns"] == 1
 
     # 1. A two-day backfill of the ingestion graph through the API: partitioned assets run the whole range in
     #    a run (the daemon starts a run per dependency wave), never a run per day.
@@ -124,7 +141,10 @@ def test_backfill_sensor_and_asset_graph_on_a_live_dagster(live, spark) -> None:
     selector = {"repositoryLocationName": LOCATION, "repositoryName": REPOSITORY, "sensorName": SENSOR_NAME}
     started = server.graphql(START_SENSOR, {"selector": selector})["startSensor"]
     assert started["__typename"] == "Sensor" and started["sensorState"]["status"] == "RUNNING", started
-    time.sleep(35)  # one tick over the backfilled days
+    # Its first tick sees the backfilled days' files, all in bronze already: it skips, and says why.
+    [first_tick] = wait_for("the sensor's first tick", lambda: finished_ticks(server, selector), timeout=120, every=1)
+    assert first_tick["status"] == "SKIPPED" and first_tick["runIds"] == [], first_tick
+    assert "all already in bronze" in first_tick["skipReason"], first_tick
     assert server.graphql(SENSOR_RUNS, {"sensor": SENSOR_NAME})["runsOrError"]["results"] == []
     dropped = home / "incoming"
     seed_landing_zone(dropped, DROPPED, DROPPED)
@@ -137,6 +157,11 @@ def test_backfill_sensor_and_asset_graph_on_a_live_dagster(live, spark) -> None:
 
     runs = wait_for("the sensor's run", sensor_run_done, timeout=600)
     assert [(tags(run)["dagster/partition"], run["status"]) for run in runs] == [(DROPPED.isoformat(), "SUCCESS")]
+    requesting = [tick for tick in finished_ticks(server, selector) if tick["runIds"]]
+    assert [tick["runIds"] for tick in requesting] == [[runs[0]["runId"]]], requesting
+    # Automation stayed off: every run the instance holds is the backfill's or the sensor's.
+    every_run = server.graphql(ALL_RUNS)["runsOrError"]["results"]
+    assert {run["runId"] for run in every_run} == {run["runId"] for run in backfill["runs"] + runs}, every_run
     silver = read_table(spark, TableLocator(str(home / "warehouse")).locate("silver", "flights"))
     days = {row.flight_date.isoformat() for row in silver.select("flight_date").distinct().collect()}
     assert days == {*BACKFILLED, DROPPED.isoformat()}
