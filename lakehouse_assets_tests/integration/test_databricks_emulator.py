@@ -45,6 +45,7 @@ from lakehouse_assets.settings import DELTA_JARS_VAR, Settings, config_dir, load
 from lakehouse_assets.tables import TableLocator, read_table
 from lakehouse_assets_tests import sample_data
 from lakehouse_assets_tests.ml_data import feature_frame, to_spark
+from lakehouse_assets_tests.secrets_scan import places_holding
 
 from ..databricks_emulator import DatabricksEmulator
 from ..databricks_emulator.server import USER_NAME
@@ -156,11 +157,14 @@ def launched_steps(result, records) -> set[str]:
     return {step for step in started if STEP_LAUNCHER_KEY in graph.node_named(step).definition.required_resource_keys}
 
 
-def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_for_the_run(spark, workspace) -> None:
+def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_for_the_run(
+    spark, workspace, lakehouse_home, capfd
+) -> None:
     emulator, settings = workspace.emulator, workspace.settings
     with dg.instance_for_test() as instance:
         result = workspace.run("daily_pipeline", instance)
         records = instance.all_logs(result.run_id)
+        event_log = "\n".join(str(record) for run in instance.get_runs() for record in instance.all_logs(run.run_id))
         evaluations = [r for r in records if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
     assert result.success, [r.dagster_event.message for r in records if r.dagster_event and r.dagster_event.is_failure]
 
@@ -235,6 +239,13 @@ def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_fo
     assert {row.flight_date.isoformat(): row["count"] for row in silver.groupBy("flight_date").count().collect()} == expected
     scores = read_table(spark, locate("scores", "flight_delay_scores"))
     assert scores.count() == read_table(spark, locate("features", "flight_features")).count() == sum(expected.values())
+
+    # The workspace token (DATABRICKS_TOKEN, read by the launcher for every call above) is nowhere afterwards: not
+    # in the event log, the warehouse, MLflow or reports, not in what was staged to DBFS or what the clusters
+    # printed, not on this process's output.
+    captured = capfd.readouterr()
+    texts = {"event log": event_log, "stdout": captured.out, "stderr": captured.err}
+    assert places_holding(emulator.token, [lakehouse_home, emulator.root], texts) == []
 
 
 def test_pooled_job_clusters_start_warm_and_end_with_their_runs(spark, workspace) -> None:

@@ -18,6 +18,7 @@ from lakehouse_assets.landing.seed import write_reference_db
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.settings.models import JdbcTableSettings, ReferenceSourceSettings
 from lakehouse_assets.tables import TableLocator, read_table
+from lakehouse_assets_tests.secrets_scan import places_holding
 
 from .conftest import with_sources
 
@@ -157,7 +158,7 @@ def materialize_planes(defs: dg.Definitions, instance) -> dict:
 
 
 def test_incremental_load_adds_only_new_and_changed_rows_and_is_idempotent(
-    spark, settings, postgres, instance, monkeypatch: pytest.MonkeyPatch
+    spark, settings, lakehouse_home, postgres, instance, monkeypatch: pytest.MonkeyPatch, capfd, caplog
 ) -> None:
     postgres.psql(
         "DROP TABLE IF EXISTS planes_versioned;"
@@ -192,3 +193,10 @@ def test_incremental_load_adds_only_new_and_changed_rows_and_is_idempotent(
     assert contract_hash(read_table(spark, ref), "planes") == before
     operations = [row.operation for row in spark.sql(f"DESCRIBE HISTORY delta.`{ref.location}`").orderBy("version").collect()]
     assert operations == ["WRITE", "MERGE", "MERGE"]
+
+    # The password (read from its env var by each load; the server refuses any other, see the test above) is
+    # nowhere afterwards: not in the warehouse or anything else under LAKEHOUSE_HOME, the event log or the output.
+    event_log = "\n".join(str(record) for run in instance.get_runs() for record in instance.all_logs(run.run_id))
+    captured = capfd.readouterr()
+    texts = {"event log": event_log, "stdout": captured.out, "stderr": captured.err, "logging": caplog.text}
+    assert places_holding(postgres.password, [lakehouse_home], texts) == []
