@@ -17,6 +17,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.settings import Settings, load_settings
@@ -68,8 +69,6 @@ def run_range(
     if checks:
         result = materialize_range(defs, start, end, selection=SELECTIONS[selection], instance=instance)
     else:
-        from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-
         graph = defs.resolve_asset_graph()
         keys = SELECTIONS[selection].required_multi_asset_neighbors().resolve(graph)
         # Every table's checks run in its step and can be left out of it, except bronze's row conservation: a
