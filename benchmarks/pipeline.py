@@ -59,8 +59,8 @@ def backfills(
 ) -> dict:
     """bronze -> features for [start, end]: single-run backfill ÷ full load; one new day after all the others ÷
     one new day after one day; one run per day ÷ single run. `record` gets the figures as each part finishes
-    (the per-process runs last: they cost the most). `run_process` makes those runs (`run_in_child` unless
---quick)."""
+    (the per-process runs last: they cost the most). `run_process` makes those runs: `run_in_child`, or
+    `run_in_this_process` for --quick."""
     home = scratch(root, "backfill", env)
     settings = home.activate()
     seed_landing_zone(settings.environment.sources.landing, start, end)
