@@ -45,7 +45,7 @@ from lakehouse_assets.settings import DELTA_JARS_VAR, Settings, config_dir, load
 from lakehouse_assets.tables import TableLocator, read_table
 from lakehouse_assets_tests import sample_data
 from lakehouse_assets_tests.ml_data import feature_frame, to_spark
-from lakehouse_assets_tests.secrets_scan import places_holding
+from lakehouse_assets_tests.secrets_scan import event_log, places_holding
 
 from ..databricks_emulator import DatabricksEmulator
 from ..databricks_emulator.server import USER_NAME
@@ -164,7 +164,7 @@ def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_fo
     with dg.instance_for_test() as instance:
         result = workspace.run("daily_pipeline", instance)
         records = instance.all_logs(result.run_id)
-        event_log = "\n".join(str(record) for run in instance.get_runs() for record in instance.all_logs(run.run_id))
+        logged_events = "\n".join(event_log(instance))
         evaluations = [r for r in records if r.dagster_event and r.dagster_event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION]
     assert result.success, [r.dagster_event.message for r in records if r.dagster_event and r.dagster_event.is_failure]
 
@@ -244,7 +244,7 @@ def test_daily_pipeline_runs_one_databricks_run_per_asset_step_on_one_cluster_fo
     # in the event log, the warehouse, MLflow or reports, not in what was staged to DBFS or what the clusters
     # printed, not on this process's output.
     captured = capfd.readouterr()
-    texts = {"event log": event_log, "stdout": captured.out, "stderr": captured.err}
+    texts = {"event log": logged_events, "stdout": captured.out, "stderr": captured.err}
     assert places_holding(emulator.token, [lakehouse_home, emulator.root], texts) == []
 
 

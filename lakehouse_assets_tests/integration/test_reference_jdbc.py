@@ -18,7 +18,7 @@ from lakehouse_assets.landing.seed import write_reference_db
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.settings.models import JdbcTableSettings, ReferenceSourceSettings
 from lakehouse_assets.tables import TableLocator, read_table
-from lakehouse_assets_tests.secrets_scan import places_holding
+from lakehouse_assets_tests.secrets_scan import event_log, places_holding
 
 from .conftest import with_sources
 
@@ -196,7 +196,7 @@ def test_incremental_load_adds_only_new_and_changed_rows_and_is_idempotent(
 
     # The password (read from its env var by each load; the server refuses any other, see the test above) is
     # nowhere afterwards: not in the warehouse or anything else under LAKEHOUSE_HOME, the event log or the output.
-    event_log = "\n".join(str(record) for run in instance.get_runs() for record in instance.all_logs(run.run_id))
+    logged_events = "\n".join(event_log(instance))
     captured = capfd.readouterr()
-    texts = {"event log": event_log, "stdout": captured.out, "stderr": captured.err, "logging": caplog.text}
+    texts = {"event log": logged_events, "stdout": captured.out, "stderr": captured.err, "logging": caplog.text}
     assert places_holding(postgres.password, [lakehouse_home], texts) == []

@@ -15,7 +15,7 @@ from lakehouse_assets.landing.weather_api import load_observations, make_server
 from lakehouse_assets.runs import DATA_ASSETS, local_instance, materialize_range
 from lakehouse_assets.settings.models import ApiSettings, WeatherSourceSettings
 from lakehouse_assets_tests.http_servers import serving
-from lakehouse_assets_tests.secrets_scan import places_holding
+from lakehouse_assets_tests.secrets_scan import event_log, places_holding
 
 from ..integration.conftest import with_sources
 from .conftest import FIRST_DAY
@@ -39,7 +39,7 @@ def test_canary_secrets_appear_nowhere_after_a_good_and_a_failing_run(spark, see
             assert not failing.success
             [failure] = [e for e in failing.all_events if e.is_step_failure]
             assert "401" in failure.step_failure_data.error.message
-            events = [str(record) for run in instance.get_runs() for record in instance.all_logs(run.run_id)]
+            events = event_log(instance)
     printed = capfd.readouterr()
     logged = caplog.text
     assert len(events) > 50 and (seeded.home / "reports").exists() and (seeded.home / "warehouse").exists()
