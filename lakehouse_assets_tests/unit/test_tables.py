@@ -4,7 +4,16 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.tables import TableError, TableLocator, read_table, rows_per_day, write_table
+from lakehouse_assets.delta_commits import commit_token
+from lakehouse_assets.tables import (
+    TableError,
+    TableLocator,
+    TableRef,
+    _commit_of,
+    read_table,
+    rows_per_day,
+    write_table,
+)
 
 JAN_1_TO_3 = (date(2013, 1, 1), date(2013, 1, 4))
 
@@ -114,3 +123,50 @@ def test_rewriting_a_day_inside_a_longer_file_counts_only_that_days_rows(spark, 
     written = write_table(spark, days_frame(spark, jan_2), table, partition_column="flight_date", window=(date(2013, 1, 2), date(2013, 1, 3)))
     assert written.rows_written == 7
     assert rows_per_day(spark, table, "flight_date", JAN_1_TO_3) == {date(2013, 1, 1): 10, date(2013, 1, 2): 7, date(2013, 1, 3): 30}
+
+
+def test_each_write_reports_the_version_and_rows_its_own_commit_has_in_the_history(spark, table) -> None:
+    """The version and counts a write reports come from its own commit file: the same as DESCRIBE HISTORY."""
+    for note, days in (("first", 3), ("second", 1), ("third", 2)):
+        rows = [(date(2013, 1, day), n) for day in range(1, days + 1) for n in range(day)]
+        result = write_table(spark, days_frame(spark, rows), table, partition_column="flight_date", window=JAN_1_TO_3, commit_note=note)
+        newest = spark.sql(f"DESCRIBE HISTORY {table.sql_ref} LIMIT 1").first()
+        assert newest.userMetadata.startswith(f"{note} [")
+        assert (result.version, result.rows_written) == (newest.version, len(rows))
+
+
+def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(spark, tmp_path) -> None:
+    """On disk the commit files are read directly; a catalog table is asked through DESCRIBE HISTORY."""
+    refs = (
+        TableRef("silver", "numbers", location=str(tmp_path / "plain")),
+        TableRef("silver", "numbers", location=f"file:{tmp_path / 'with_scheme'}"),
+        TableRef("silver", "numbers", name="default.commit_lookup_numbers"),
+    )
+    try:
+        for ref in refs:
+            token = commit_token()
+            frame = days_frame(spark, [(date(2013, 1, 1), 1), (date(2013, 1, 1), 2)])
+            writer = frame.write.format("delta").mode("overwrite").option("userMetadata", f"mine [{token}]")
+            writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
+            for later in range(2):  # other writers commit after this one
+                more = days_frame(spark, [(date(2013, 1, 2), later)]).write.format("delta").mode("append")
+                more.saveAsTable(ref.name) if ref.name else more.save(ref.location)
+            version, metrics = _commit_of(spark, ref, token, frame)
+            assert (version, metrics["numOutputRows"]) == (0, "2"), ref
+            with pytest.raises(TableError, match="not among the last"):
+                _commit_of(spark, ref, commit_token(), frame)
+    finally:
+        spark.sql("DROP TABLE IF EXISTS default.commit_lookup_numbers")
+
+
+def test_a_catalog_table_reports_each_writes_version_from_the_history(spark) -> None:
+    """A table addressed by name has no local commit files to read: DESCRIBE HISTORY answers."""
+    ref = TableRef("silver", "numbers", name="default.created_by_write_numbers")
+    try:
+        rows = [(date(2013, 1, 1), 1)]
+        created = write_table(spark, days_frame(spark, rows), ref, partition_column="flight_date", window=JAN_1_TO_3, commit_note="create")
+        replaced = write_table(spark, days_frame(spark, rows * 2), ref, partition_column="flight_date", window=JAN_1_TO_3)
+        assert (created.version, created.rows_written, replaced.version, replaced.rows_written) == (0, 1, 1, 2)
+        assert spark.sql(f"DESCRIBE HISTORY {ref.sql_ref}").orderBy("version").first().userMetadata.startswith("create [")
+    finally:
+        spark.sql(f"DROP TABLE IF EXISTS {ref.name}")
