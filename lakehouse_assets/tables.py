@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pyspark.errors import AnalysisException
+from pyspark import StorageLevel
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -122,6 +123,7 @@ class WriteResult:
     version: int
     rows_written: int
     attempts: int = 1  # more than 1 when a commit was lost to a concurrent writer and tried again
+    rows_by_day: dict[date, int] | None = None  # asked for with `count_days`: the window's rows per day
 
 
 def write_table(
@@ -134,6 +136,7 @@ def write_table(
     allow_schema_change: bool = False,
     commit_note: str | None = None,
     attempts: int = WRITE_ATTEMPTS,
+    count_days: bool = False,
 ) -> WriteResult:
     """Replace the window's days (or the whole table) in one Delta commit.
 
@@ -143,14 +146,18 @@ def write_table(
     read to its own file. A schema change is refused unless allowed. A commit lost to a concurrent writer is
     tried again against the new table state (up to `attempts` tries), so two runs writing the same days leave
     one copy. `commit_note` goes into the commit's userMetadata (shown by DESCRIBE HISTORY and `lakehouse
-    history`), e.g. the Dagster run that wrote it.
+    history`), e.g. the Dagster run that wrote it. With `count_days`, a windowed write also returns the rows it
+    wrote per day, counted on the frame it wrote, which it keeps cached for the write (so the range sampling that
+    orders the days does not compute the frame a second time) and releases after.
     """
     token = commit_token()
     note = f"{commit_note or 'lakehouse'} [{token}]"
+    cached = None
     if window is not None:
         if partition_column is None:
             raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
-        frame = ordered_by_day(frame, partition_column, window)
+        cached = _cached(frame) if count_days else None
+        frame = ordered_by_day(cached or frame, partition_column, window)
     else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
         frame = frame.hint("rebalance")
 
@@ -178,11 +185,26 @@ def write_table(
                 ) from error
             raise
 
-    tries = _committed(attempt, ref, window, attempts)
-    version, metrics = _commit_of(spark, ref, token, frame)
+    try:
+        tries = _committed(attempt, ref, window, attempts)
+        version, metrics = _commit_of(spark, ref, token, frame)
+        by_day = None
+        if cached is not None:
+            by_day = {row[partition_column]: int(row["count"]) for row in cached.groupBy(partition_column).count().collect()}
+    finally:
+        if cached is not None:
+            cached.unpersist()
     # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
     written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
-    return WriteResult(version=version, rows_written=written, attempts=tries)
+    return WriteResult(version=version, rows_written=written, attempts=tries, rows_by_day=by_day)
+
+
+def _cached(frame: DataFrame) -> DataFrame | None:
+    """`frame` cached in memory, spilling to disk; None where the cluster allows no caching (serverless)."""
+    try:
+        return frame.persist(StorageLevel.MEMORY_AND_DISK)
+    except PySparkException:
+        return None
 
 
 def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:
