@@ -123,7 +123,8 @@ class WriteResult:
     version: int
     rows_written: int
     attempts: int = 1  # more than 1 when a commit was lost to a concurrent writer and tried again
-    rows_by_day: dict[date, int] | None = None  # asked for with `count_days`: the window's rows per day
+    # Asked for with `count_days`: the window's rows per day; None where the frame could not be cached to count.
+    rows_by_day: dict[date, int] | None = None
 
 
 def write_table(
@@ -152,59 +153,61 @@ def write_table(
     """
     token = commit_token()
     note = f"{commit_note or 'lakehouse'} [{token}]"
-    cached = None
-    if window is not None:
-        if partition_column is None:
-            raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
-        cached = _cached(frame) if count_days else None
-        frame = ordered_by_day(cached or frame, partition_column, window)
-    else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
-        frame = frame.hint("rebalance")
-
-    def attempt() -> None:
-        changes = schema_differences(_current(spark, ref), frame)
-        if changes and not allow_schema_change:
-            raise TableError(
-                f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
-                "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
-            )
-        writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
-        if window is not None:
-            writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
-            if changes:
-                writer = writer.option("mergeSchema", "true")
-        elif changes:
-            writer = writer.option("overwriteSchema", "true")
-        try:
-            writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
-        except AnalysisException as error:
-            if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
-                raise TableError(
-                    f"{ref.layer}/{ref.table}: some rows fall outside the day window {window[0]}..{window[1]} "
-                    f"(column {partition_column}); nothing was written"
-                ) from error
-            raise
-
+    if window is not None and partition_column is None:
+        raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
+    counted, cached_here = _cached(frame) if window is not None and count_days else (None, False)
     try:
+        if window is not None:
+            frame = ordered_by_day(counted or frame, partition_column, window)
+        else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
+            frame = frame.hint("rebalance")
+
+        def attempt() -> None:
+            changes = schema_differences(_current(spark, ref), frame)
+            if changes and not allow_schema_change:
+                raise TableError(
+                    f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
+                    "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
+                )
+            writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
+            if window is not None:
+                writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
+                if changes:
+                    writer = writer.option("mergeSchema", "true")
+            elif changes:
+                writer = writer.option("overwriteSchema", "true")
+            try:
+                writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
+            except AnalysisException as error:
+                if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
+                    raise TableError(
+                        f"{ref.layer}/{ref.table}: some rows fall outside the day window {window[0]}..{window[1]} "
+                        f"(column {partition_column}); nothing was written"
+                    ) from error
+                raise
+
         tries = _committed(attempt, ref, window, attempts)
         version, metrics = _commit_of(spark, ref, token, frame)
         by_day = None
-        if cached is not None:
-            by_day = {row[partition_column]: int(row["count"]) for row in cached.groupBy(partition_column).count().collect()}
+        if counted is not None:
+            by_day = {row[partition_column]: int(row["count"]) for row in counted.groupBy(partition_column).count().collect()}
+        # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
+        written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
+        return WriteResult(version=version, rows_written=written, attempts=tries, rows_by_day=by_day)
     finally:
-        if cached is not None:
-            cached.unpersist()
-    # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
-    written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
-    return WriteResult(version=version, rows_written=written, attempts=tries, rows_by_day=by_day)
+        if cached_here:
+            counted.unpersist()
 
 
-def _cached(frame: DataFrame) -> DataFrame | None:
-    """`frame` cached in memory, spilling to disk; None where the cluster allows no caching (serverless)."""
+def _cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
+    """`frame` cached (in memory, spilling to disk) and whether this call cached it: a frame the caller cached
+    stays the caller's to release. None where the cluster allows no caching (serverless)."""
+    if frame.is_cached:
+        return frame, False
     try:
-        return frame.persist(StorageLevel.MEMORY_AND_DISK)
+        return frame.persist(StorageLevel.MEMORY_AND_DISK), True
     except PySparkException:
-        return None
+        return None, False
 
 
 def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:
@@ -280,35 +283,45 @@ def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame)
     """Version and metrics of the commit carrying `token`: the newest commit, unless another writer committed
     since (then the history is searched further back).
 
-    On a local path the commit files are read directly: what DESCRIBE HISTORY reports, without a Spark query
-    (a few hundred milliseconds) per output of every run. Elsewhere (a catalog table, cloud storage) DESCRIBE
-    HISTORY answers. Delta makes no commit for a write that changes nothing (no rows in, none of the window's
-    files removed): then the table stays at its current version.
+    Where this process can read the table's `_delta_log` (a local path, a mounted volume), the commit files are
+    read directly: what DESCRIBE HISTORY reports, without a Spark query (a few hundred milliseconds) per output
+    of every run. Only a file holding this write's own token is trusted; anything else (a catalog table, cloud
+    storage, a Spark Connect session, a folder of the same name that is not the table's) asks Delta. Delta makes
+    no commit for a write that changes nothing (no rows in, none of the window's files removed): then the table
+    stays at its current version.
     """
+    found = _local_commit(spark, ref, token)
+    if found is not None:
+        return found
+    rows = []
+    for limit in (1, HISTORY_SEARCHED):
+        rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
+        for row in rows:
+            if token in (row["userMetadata"] or ""):
+                return int(row["version"]), dict(row["operationMetrics"] or {})
+    if rows and frame.isEmpty():
+        return int(rows[0]["version"]), {}
+    raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
+
+
+def _local_commit(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, dict] | None:
     log = _local_log(spark, ref)
-    if log is not None and os.path.isdir(log):
+    if log is None or not os.path.isdir(log):
+        return None
+    try:
         versions = sorted((int(name[:-5]) for name in os.listdir(log) if _COMMIT_FILE.match(name)), reverse=True)
         for version in versions[:HISTORY_SEARCHED]:
             metrics = _commit_metrics(os.path.join(log, f"{version:020d}.json"), token)
             if metrics is not None:
                 return version, metrics
-        newest = versions[0] if versions else None
-    else:
-        rows = []
-        for limit in (1, HISTORY_SEARCHED):
-            rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
-            for row in rows:
-                if token in (row["userMetadata"] or ""):
-                    return int(row["version"]), dict(row["operationMetrics"] or {})
-        newest = int(rows[0]["version"]) if rows else None
-    if newest is not None and frame.isEmpty():
-        return newest, {}
-    raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
+    except (OSError, ValueError):  # a log being cleaned up or not Delta's: Delta itself answers
+        return None
+    return None
 
 
 def _local_log(spark: SparkSession, ref: TableRef) -> str | None:
-    """The `_delta_log` folder of a table on this machine's disk; None for a catalog name, cloud storage, or a
-    remote (Spark Connect) session, whose paths are the server's."""
+    """Where the `_delta_log` of a table addressed by an absolute path or `file:` URI would be on this machine;
+    None for a catalog name, cloud storage, or a remote (Spark Connect) session, whose paths are the server's."""
     if type(spark).__module__.startswith("pyspark.sql.connect"):
         return None
     location = ref.location or ""

@@ -135,13 +135,20 @@ def test_each_write_reports_the_version_and_rows_its_own_commit_has_in_the_histo
         assert (result.version, result.rows_written) == (newest.version, len(rows))
 
 
-def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(spark, tmp_path) -> None:
-    """On disk the commit files are read directly; a catalog table is asked through DESCRIBE HISTORY."""
+def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(spark, tmp_path, monkeypatch) -> None:
+    """On disk the commit files are read directly (no Spark query); a catalog table is asked through DESCRIBE
+    HISTORY."""
     refs = (
         TableRef("silver", "numbers", location=str(tmp_path / "plain")),
         TableRef("silver", "numbers", location=f"file:{tmp_path / 'with_scheme'}"),
         TableRef("silver", "numbers", name="default.commit_lookup_numbers"),
     )
+    ask_delta = spark.sql
+
+    def sql_for_catalog_tables_only(text: str, *args, **kwargs):
+        assert "DESCRIBE HISTORY default." in text, f"a table on disk was looked up with Spark: {text}"
+        return ask_delta(text, *args, **kwargs)
+
     try:
         for ref in refs:
             token = commit_token()
@@ -151,7 +158,9 @@ def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(
             for later in range(2):  # other writers commit after this one
                 more = days_frame(spark, [(date(2013, 1, 2), later)]).write.format("delta").mode("append")
                 more.saveAsTable(ref.name) if ref.name else more.save(ref.location)
-            version, metrics = _commit_of(spark, ref, token, frame)
+            with monkeypatch.context() as patch:
+                patch.setattr(spark, "sql", sql_for_catalog_tables_only)
+                version, metrics = _commit_of(spark, ref, token, frame)
             assert (version, metrics["numOutputRows"]) == (0, "2"), ref
             with pytest.raises(TableError, match="not among the last"):
                 _commit_of(spark, ref, commit_token(), frame)
@@ -183,3 +192,9 @@ def test_a_multi_day_write_counts_its_rows_per_day_and_releases_the_frame_it_cac
         write_table(spark, outside, table, partition_column="flight_date", window=JAN_1_TO_3, count_days=True)
     assert not outside.is_cached
     assert write_table(spark, frame, table, partition_column="flight_date", window=JAN_1_TO_3).rows_by_day is None
+    callers = days_frame(spark, rows).cache()
+    try:
+        write_table(spark, callers, table, partition_column="flight_date", window=JAN_1_TO_3, count_days=True)
+        assert callers.is_cached  # a frame the caller cached stays cached
+    finally:
+        callers.unpersist()
