@@ -1,15 +1,23 @@
-"""The run's one SparkSession: local with Delta, Spark Connect, or the Databricks cluster's own."""
+"""The run's one SparkSession, through dagster-pyspark: local with Delta, Spark Connect, or the Databricks cluster's own.
+
+`SparkResource` is dagster-pyspark's `LazyPySparkResource` (the session starts on first use, so runs that never
+touch Spark never start a JVM) whose `spark_config` is derived from the environment's settings here: Delta's
+extensions and jars, loopback binding, small-machine defaults, `spark.remote` for Spark Connect. The one thing the
+package cannot build is a Databricks Connect session, which has its own builder.
+"""
 
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
-import dagster as dg
+from dagster_pyspark import LazyPySparkResource
 from pydantic import Field, PrivateAttr
 from pyspark.sql import SparkSession
 
 from ..settings import SparkSettings
 from ..settings.models import DATABRICKS_CONNECT
+from .jars import delta_maven_coordinates
 
 DELTA_SESSION_CONF = {
     "spark.sql.extensions": "io.delta.sql.DeltaSparkSessionExtension",
@@ -33,41 +41,44 @@ class SparkSessionError(Exception):
     """The SparkSession could not be configured as asked."""
 
 
-def build_spark_session(settings: SparkSettings, app_name: str = "lakehouse_assets", warehouse_dir: str | None = None) -> SparkSession:
-    """Get or create the process's SparkSession for `settings`. Everything that needs Spark comes through here."""
-    if settings.mode == "connect":
-        if settings.remote == DATABRICKS_CONNECT:
-            session = databricks_connect_session()
-        else:
-            session = SparkSession.builder.remote(settings.remote).getOrCreate()
-        for key, value in settings.conf.items():
-            if key.startswith("spark.sql."):  # only runtime SQL conf can be set on a remote session
-                session.conf.set(key, value)
-        return session
-    if settings.mode == "databricks":
-        return SparkSession.builder.getOrCreate()
+def spark_config(settings: SparkSettings, app_name: str = "lakehouse_assets", warehouse_dir: str | None = None) -> dict[str, str]:
+    """Everything the session builder is given for `settings`, as flat Spark configuration.
 
-    # Everything a local session serves (driver, block manager, UI) stays on loopback.
-    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-    builder = SparkSession.builder.master(settings.master or "local[2]").appName(app_name)
-    if (settings.master or "").startswith("local"):
-        # Python UDFs (model scoring) run in worker processes: the interpreter that has this project's packages,
-        # not whichever `python3` is first on PATH.
-        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    conf = {**DELTA_SESSION_CONF, **LOCAL_DEFAULT_CONF, **settings.conf}
+    Local: master, Delta (offline jars, or Maven coordinates Spark resolves with Ivy) and the defaults above.
+    Spark Connect: the URL and the runtime SQL conf only; Delta and JDBC drivers live on the server's classpath.
+    On a Databricks cluster: nothing, the cluster's session is already configured.
+    """
+    if settings.mode == "databricks" or settings.remote == DATABRICKS_CONNECT:
+        return {}
+    if settings.mode == "connect":
+        return {"spark.remote": str(settings.remote), **runtime_sql_conf(settings)}
+    conf = {
+        "spark.master": settings.master or "local[2]",
+        "spark.app.name": app_name,
+        **DELTA_SESSION_CONF,
+        **LOCAL_DEFAULT_CONF,
+        **settings.conf,
+    }
     if warehouse_dir:
         conf.setdefault("spark.sql.warehouse.dir", warehouse_dir)
-    for key, value in conf.items():
-        builder = builder.config(key, value)
     if settings.delta_jars_dir:
-        builder = builder.config("spark.jars", ",".join(str(jar) for jar in local_jars(settings.delta_jars_dir)))
-        return builder.getOrCreate()
-    from delta import configure_spark_with_delta_pip
+        conf["spark.jars"] = ",".join(str(jar) for jar in local_jars(settings.delta_jars_dir))
+    else:
+        conf["spark.jars.packages"] = ",".join(delta_maven_coordinates(settings.packages))
+    return conf
 
-    return configure_spark_with_delta_pip(builder, extra_packages=list(settings.packages)).getOrCreate()
+
+def runtime_sql_conf(settings: SparkSettings) -> dict[str, str]:
+    """The part of the conf a remote session accepts after it exists: runtime SQL settings."""
+    return {key: value for key, value in settings.conf.items() if key.startswith("spark.sql.")}
 
 
-def databricks_connect_session() -> SparkSession:
+def build_spark_session(settings: SparkSettings, app_name: str = "lakehouse_assets", warehouse_dir: str | None = None) -> SparkSession:
+    """Get or create the process's SparkSession for `settings`, exactly as a run's resource does."""
+    return SparkResource.from_settings(settings, warehouse_dir=warehouse_dir, app_name=app_name).session
+
+
+def databricks_connect_session(runtime_conf: dict[str, str]) -> Any:
     """Databricks Connect: serverless compute, or the cluster in DATABRICKS_CLUSTER_ID.
 
     Host and credentials come from DATABRICKS_HOST / DATABRICKS_TOKEN (or a ~/.databrickscfg profile chosen with
@@ -82,7 +93,10 @@ def databricks_connect_session() -> SparkSession:
             "(see docs/deploy_databricks.md)"
         ) from error
     builder = DatabricksSession.builder
-    return (builder if os.environ.get("DATABRICKS_CLUSTER_ID") else builder.serverless()).getOrCreate()
+    session = (builder if os.environ.get("DATABRICKS_CLUSTER_ID") else builder.serverless()).getOrCreate()
+    for key, value in runtime_conf.items():
+        session.conf.set(key, value)
+    return session
 
 
 def local_jars(directory: str) -> list[Path]:
@@ -97,43 +111,46 @@ def local_jars(directory: str) -> list[Path]:
     return jars
 
 
-class SparkResource(dg.ConfigurableResource):
-    """Owns the run's SparkSession, created on first use so runs that never touch Spark never start a JVM."""
+class SparkResource(LazyPySparkResource):
+    """dagster-pyspark's lazy SparkSession, configured for this project's environments (see the module docstring)."""
 
-    mode: str = Field(default="local", description="local | connect | databricks")
-    master: str | None = Field(default="local[2]", description="Spark master for mode local.")
-    remote: str | None = Field(default=None, description="sc://host:port, or 'databricks' (Databricks Connect).")
-    delta_jars_dir: str | None = Field(default=None, description="Offline folder of Delta jars instead of Maven.")
-    packages: list[str] = Field(default_factory=list, description="Extra Maven coordinates, e.g. JDBC drivers.")
-    conf: dict[str, str] = Field(default_factory=dict)
-    warehouse_dir: str | None = Field(default=None, description="spark.sql.warehouse.dir for managed tables.")
+    spark_config: dict[str, Any] = Field(
+        default_factory=dict, description="Flat Spark configuration the session is built with (from config/env/*.yaml)."
+    )
+    databricks_connect: bool = Field(default=False, description="Build the session with Databricks Connect.")
+    databricks_conf: dict[str, str] = Field(
+        default_factory=dict, description="Runtime SQL conf set on a Databricks Connect session."
+    )
 
-    _session: SparkSession | None = PrivateAttr(default=None)
+    _remote_session: Any = PrivateAttr(default=None)
 
     @classmethod
-    def from_settings(cls, settings: SparkSettings, warehouse_dir: str | None = None) -> "SparkResource":
+    def from_settings(
+        cls, settings: SparkSettings, warehouse_dir: str | None = None, app_name: str = "lakehouse_assets"
+    ) -> "SparkResource":
+        connect_to_databricks = settings.mode == "connect" and settings.remote == DATABRICKS_CONNECT
         return cls(
-            mode=settings.mode,
-            master=settings.master,
-            remote=settings.remote,
-            delta_jars_dir=settings.delta_jars_dir,
-            packages=list(settings.packages),
-            conf=dict(settings.conf),
-            warehouse_dir=warehouse_dir,
-        )
-
-    def settings(self) -> SparkSettings:
-        return SparkSettings(
-            mode=self.mode,
-            master=self.master,
-            remote=self.remote,
-            delta_jars_dir=self.delta_jars_dir,
-            packages=tuple(self.packages),
-            conf=self.conf,
+            spark_config=spark_config(settings, app_name, warehouse_dir),
+            databricks_connect=connect_to_databricks,
+            databricks_conf=runtime_sql_conf(settings) if connect_to_databricks else {},
         )
 
     @property
+    def spark_session(self) -> Any:
+        if self.databricks_connect:
+            if self._remote_session is None:
+                self._remote_session = databricks_connect_session(self.databricks_conf)
+            return self._remote_session
+        if str(self.spark_config.get("spark.master", "")).startswith("local"):
+            # Everything a local session serves (driver, block manager, UI) stays on loopback, and Python UDFs
+            # (model scoring) run in worker processes with the interpreter that has this project's packages.
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        elif "spark.master" in self.spark_config:
+            os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        return super().spark_session
+
+    @property
     def session(self) -> SparkSession:
-        if self._session is None:
-            self._session = build_spark_session(self.settings(), warehouse_dir=self.warehouse_dir)
-        return self._session
+        """The run's SparkSession (classic or Connect), started on first use."""
+        return self.spark_session

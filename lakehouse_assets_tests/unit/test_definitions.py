@@ -1,5 +1,6 @@
 import dagster as dg
 import pytest
+from dagster_pyspark import LazyPySparkResource
 
 from lakehouse_assets.definitions import build_definitions, defs
 from lakehouse_assets.settings import load_settings
@@ -42,6 +43,23 @@ def test_definitions_load_in_every_environment(env: str, lakehouse_home, monkeyp
     loaded.validate_loadable(loaded)
     keys = sorted(key.to_user_string() for key in loaded.resolve_asset_graph().get_all_asset_keys())
     assert keys == EXPECTED_ASSET_KEYS
+    # The run's SparkSession is dagster-pyspark's, configured per environment.
+    spark = loaded.resources["spark"]
+    assert isinstance(spark, LazyPySparkResource)
+    if env == "prod":  # on the job cluster: its own, already configured session
+        assert spark.spark_config == {}
+    else:
+        assert spark.spark_config["spark.master"].startswith("local")
+        assert spark.spark_config["spark.sql.extensions"] == "io.delta.sql.DeltaSparkSessionExtension"
+        assert "spark.jars" in spark.spark_config or "spark.jars.packages" in spark.spark_config
+
+
+def test_spark_connect_sends_only_the_url_and_runtime_conf(lakehouse_home, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LAKEHOUSE_SPARK_REMOTE", "sc://127.0.0.1:15002")
+    spark = build_definitions(load_settings("test")).resources["spark"]
+    assert spark.spark_config["spark.remote"] == "sc://127.0.0.1:15002"
+    # Jars, master and static conf belong to the server; the client sends what a session accepts at runtime.
+    assert all(key == "spark.remote" or key.startswith("spark.sql.") for key in spark.spark_config)
 
 
 def test_entry_point_is_lazy_definitions(lakehouse_home) -> None:
