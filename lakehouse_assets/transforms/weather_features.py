@@ -42,10 +42,21 @@ WEATHER_FEATURES = (
 )  # fmt: skip
 
 
+# Amounts are summed as decimals: exact, so a sum does not depend on the order Spark meets the rows in (a
+# backfill and one run per day lay the same rows out differently). Gauges report hundredths of an inch.
+_EXACT_AMOUNT = "decimal(12,4)"
+
+
+def _exact_sum(value: Column) -> Column:
+    return F.sum(value.cast(_EXACT_AMOUNT)).cast("double")
+
+
 def _over_day(aggregate: str, column: str) -> Column:
     if aggregate == "wet_hours":
         return F.sum((F.col(column) > 0).cast("int"))
-    return {"sum": F.sum, "min": F.min, "max": F.max}[aggregate](column)
+    if aggregate == "sum":
+        return _exact_sum(F.col(column))
+    return {"min": F.min, "max": F.max}[aggregate](column)
 
 
 def _around(aggregate: str, column: str, first: int, last: int) -> Column:
@@ -53,7 +64,7 @@ def _around(aggregate: str, column: str, first: int, last: int) -> Column:
     inside = offset.between(first, last)
     value = F.col(column)
     if aggregate == "sum":
-        return F.coalesce(F.sum(F.when(inside, value)), F.lit(0.0))
+        return F.coalesce(_exact_sum(F.when(inside, value)), F.lit(0.0))
     if aggregate == "wet_hours":
         return F.sum((inside & (value > 0)).cast("int"))
     return {"min": F.min, "max": F.max}[aggregate](F.when(inside, value))

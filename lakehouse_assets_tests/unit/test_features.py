@@ -192,3 +192,18 @@ def test_flight_number_rate_uses_that_flights_outcomes_before_the_day(silver_sam
     )  # fmt: skip
     assert history.count() == row.flight_number_flights_28d
     assert 0 < row.flight_number_delay_rate_28d < 1
+
+
+def test_weather_sums_do_not_depend_on_the_order_rows_arrive_in(silver_sample, baseline) -> None:
+    # A backfill and one run per day read the same rows laid out differently; the features must be identical.
+    # Tenths of an inch make floating-point sums differ with the order they are added in: (0.1 + 0.2) + 0.3 != 0.1 + (0.2 + 0.3).
+    of_day = F.col("observation_date") == F.lit(FEATURE_DAY)
+    rainy = silver_sample.weather.withColumn(
+        "precip_in", F.when(of_day, F.lit(0.1) * (F.col("local_hour") % 3 + 1)).otherwise(F.col("precip_in"))
+    )
+    precip = [*KEY_COLUMNS, *[column for column in baseline.columns if column.startswith("wx_") and column.endswith("precip_in")]]
+    arrivals = [F.col("precip_in").asc(), F.col("precip_in").desc(), F.col("observed_hour_utc").desc()]
+    features = [features_of_day(silver_sample, weather=rainy.orderBy(order).coalesce(1)).select(*precip) for order in arrivals]
+    assert features[0].count() > 500
+    for other in features[1:]:
+        assert features[0].exceptAll(other).count() == 0
