@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructType
 
 from .delta_commits import WRITE_ATTEMPTS, CommitConflictError, commit_token, with_conflict_retries
 
@@ -117,6 +118,61 @@ def schema_differences(current: DataFrame | None, incoming: DataFrame) -> list[s
     return changes
 
 
+def with_plain_strings(frame: DataFrame) -> DataFrame:
+    """`frame` with every column that holds text cast to its type by name, so its strings are plain `string`.
+
+    A Spark Connect client sends a `StringType` object (as in `col.cast(StringType())`) with its collation
+    spelled out, and the server keeps it: such a column is `string collate UTF8_BINARY`, Delta writes that into
+    the table's schema, and readers without collation support (delta-rs, older Spark) refuse the table. The
+    client cannot tell (its schema says `string` either way), so every text column is cast to the type's name,
+    which the server parses to the default. A cast to the type a column already has is no work (classic Spark
+    drops it from the plan); column comments and nullability are kept.
+    """
+    fields = frame.schema.fields
+    if not any(_holds_text(field.dataType) for field in fields):
+        return frame
+    columns = []
+    for field in fields:
+        column = F.col("`" + field.name.replace("`", "``") + "`")
+        if _holds_text(field.dataType):
+            column = column.cast(_type_name(field.dataType)).alias(field.name, metadata=field.metadata or None)
+        columns.append(column)
+    return frame.select(*columns)
+
+
+def _holds_text(data_type: DataType) -> bool:
+    if isinstance(data_type, StringType):
+        return True
+    if isinstance(data_type, ArrayType):
+        return _holds_text(data_type.elementType)
+    if isinstance(data_type, MapType):
+        return _holds_text(data_type.keyType) or _holds_text(data_type.valueType)
+    if isinstance(data_type, StructType):
+        return any(_holds_text(field.dataType) for field in data_type.fields)
+    return False
+
+
+def _type_name(data_type: DataType) -> str:
+    """DDL of `data_type` with the default collation, nested fields quoted (their NOT NULL and comments kept)."""
+    if isinstance(data_type, StringType):
+        return "string"
+    if isinstance(data_type, ArrayType):
+        return f"array<{_type_name(data_type.elementType)}>"
+    if isinstance(data_type, MapType):
+        return f"map<{_type_name(data_type.keyType)}, {_type_name(data_type.valueType)}>"
+    if isinstance(data_type, StructType):
+        fields = []
+        for field in data_type.fields:
+            comment = (field.metadata or {}).get("comment")
+            fields.append(
+                "`" + field.name.replace("`", "``") + "`: " + _type_name(field.dataType)
+                + ("" if field.nullable else " NOT NULL")
+                + (" COMMENT '" + str(comment).replace("\\", "\\\\").replace("'", "\\'") + "'" if comment else "")
+            )  # fmt: skip
+        return f"struct<{', '.join(fields)}>"
+    return data_type.simpleString()
+
+
 @dataclass(frozen=True)
 class WriteResult:
     version: int
@@ -147,6 +203,7 @@ def write_table(
     """
     token = commit_token()
     note = f"{commit_note or 'lakehouse'} [{token}]"
+    frame = with_plain_strings(frame)
     if window is not None:
         if partition_column is None:
             raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
@@ -213,6 +270,7 @@ def merge_table(
     """
     for key in keys:
         check_identifier(key, "merge key")
+    frame = with_plain_strings(frame)
     if not table_exists(spark, ref):
         return write_table(
             spark, frame, ref, allow_schema_change=allow_schema_change, commit_note=commit_note, attempts=attempts

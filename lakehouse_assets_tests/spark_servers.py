@@ -1,6 +1,7 @@
 """Real Spark servers for tests, started from pyspark's bundled distribution and bound to 127.0.0.1.
 
-A Spark Connect server (with Delta) and a standalone master + worker. Each runs in its own process group and
+A Spark Connect server (with Delta and the test env's JDBC drivers: with Spark Connect, everything the JVM runs
+is the server's) and a standalone master + worker. Each runs in its own process group and
 is stopped, group and all, when its context ends, so no JVM outlives a test. Their logs stay in `workdir`.
 """
 
@@ -13,7 +14,7 @@ import socket
 import subprocess
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from pyspark.find_spark_home import _find_spark_home
 
 from lakehouse_assets.resources.jars import delta_maven_coordinates
 from lakehouse_assets.resources.spark import DELTA_SESSION_CONF, local_jars
-from lakehouse_assets.settings import DELTA_JARS_VAR
+from lakehouse_assets.settings import DELTA_JARS_VAR, load_settings
+from lakehouse_assets_tests.session_jars import cached_jars
 
 STARTUP_SECONDS = 240  # JVM start plus, on a cold cache, Delta's jars from Maven Central
 # Short-lived test JVMs: the C1 compiler alone and the serial collector halve their wall time on 2 cores.
@@ -43,11 +45,37 @@ def spark_env() -> dict[str, str]:
     }
 
 
-def delta_submit_args() -> list[str]:
-    """Delta for a spark-submit'ted server: the offline jars folder if set, else the Maven coordinates."""
-    if folder := os.environ.get(DELTA_JARS_VAR):
-        return ["--jars", ",".join(str(jar) for jar in local_jars(folder))]
-    return ["--packages", ",".join(delta_maven_coordinates())]
+def env_driver_packages() -> tuple[str, ...]:
+    """The JDBC drivers of the test env's spark.packages (Maven coordinates)."""
+    return tuple(load_settings("test").environment.spark.packages)
+
+
+def jar_of(coordinate: str) -> str:
+    """The file name Maven gives the jar of `group:artifact:version`."""
+    _, artifact, release = coordinate.split(":")
+    return f"{artifact}-{release}.jar"
+
+
+def delta_submit_args(packages: Sequence[str] = ()) -> list[str]:
+    """Delta and `packages` for a spark-submit'ted server: from the offline jars folder if set, else Maven coordinates.
+
+    The session's folder (see session_jars) holds the test env's drivers next to Delta; a driver it lacks is
+    resolved once into the session cache. Only the named packages' jars are passed, so a server started without
+    a driver really lacks it.
+    """
+    folder = os.environ.get(DELTA_JARS_VAR)
+    if not folder:
+        return ["--packages", ",".join(delta_maven_coordinates(packages))]
+    known = {jar_of(coordinate) for coordinate in env_driver_packages()} | {jar_of(coordinate) for coordinate in packages}
+    wanted = {jar_of(coordinate) for coordinate in packages}
+    jars = [jar for jar in local_jars(folder) if jar.name not in known or jar.name in wanted]
+    missing = [coordinate for coordinate in packages if jar_of(coordinate) not in {jar.name for jar in jars}]
+    if missing:
+        extra = cached_jars(missing)
+        if extra is None:  # no Maven here: Spark resolves the drivers itself
+            return ["--jars", ",".join(map(str, jars)), "--packages", ",".join(missing)]
+        jars += sorted(extra.glob("*.jar"))
+    return ["--jars", ",".join(str(jar) for jar in jars)]
 
 
 @contextmanager
@@ -98,8 +126,10 @@ def port_open(port: int) -> bool:
 
 
 @contextmanager
-def spark_connect_server(workdir: Path) -> Iterator[str]:
-    """A Spark Connect server with Delta on a free loopback port; yields its sc:// URL."""
+def spark_connect_server(workdir: Path, packages: Sequence[str] | None = None) -> Iterator[str]:
+    """A Spark Connect server with Delta and `packages` (default: the test env's JDBC drivers) on a free loopback
+    port; yields its sc:// URL."""
+    packages = env_driver_packages() if packages is None else tuple(packages)
     port = free_port()
     conf = {
         **DELTA_SESSION_CONF,
@@ -116,7 +146,7 @@ def spark_connect_server(workdir: Path) -> Iterator[str]:
     command = [
         f"{_find_spark_home()}/bin/spark-submit", "--class", "org.apache.spark.sql.connect.service.SparkConnectServer",
         "--name", "lakehouse-connect-server", "--driver-memory", "1g", "--driver-java-options", FAST_START_JAVA_OPTIONS,
-        *delta_submit_args(),
+        *delta_submit_args(packages),
         *[arg for key, value in conf.items() for arg in ("--conf", f"{key}={value}")], "spark-internal",
     ]  # fmt: skip
     log = workdir / "connect-server.log"

@@ -153,7 +153,7 @@ def _typed(column: str, data_type: DataType) -> Column:
         # JSON numbers are finite: "NaN", "Infinity" and digits that overflow to infinity do not fit.
         as_double = text.try_cast("double")
         return F.when(~F.isnan(as_double) & (F.abs(as_double) != F.lit(float("inf"))), as_double)
-    return text.try_cast(data_type)
+    return text.try_cast(data_type.simpleString())  # by name, as in apply_contract
 
 
 def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
@@ -206,7 +206,9 @@ def apply_contract(
     rescued_entries = F.filter(F.array(*rescued), lambda entry: entry.isNotNull()) if rescued else None
     others = [name for name in raw.columns if name not in contract.properties and name not in rescue_as]
     return raw.select(
-        *[typed[column].cast(contract.spark_type(column)).alias(column) for column in contract.columns],
+        # The type goes to Spark as its name, not as a DataType: Spark Connect sends a StringType object with its
+        # collation spelled out, and the table's schema would then say `string collate UTF8_BINARY`.
+        *[typed[column].cast(contract.spark_type(column).simpleString()).alias(column) for column in contract.columns],
         (  # a contract of key fields only, with no unexpected columns, has nothing to rescue
             F.when(F.size(rescued_entries) > 0, F.to_json(F.map_from_entries(rescued_entries)))
             if rescued_entries is not None

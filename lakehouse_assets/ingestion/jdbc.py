@@ -41,6 +41,8 @@ class JdbcSource:
     driver: str
     user: str | None = None
     password: str | None = field(default=None, repr=False)
+    # Maven coordinates that provide JDBC drivers (spark.packages), named when the driver is missing.
+    packages: tuple[str, ...] = ()
 
     @property
     def display(self) -> str:
@@ -144,14 +146,63 @@ def _probe(spark: SparkSession, source: JdbcSource, qualified: str, where: str) 
     try:
         return spark.read.format("jdbc").options(**source.options(), dbtable=qualified).load().schema
     except PySparkException as error:
-        raise SourceTableError(f"cannot read {where}: {_reason(error, source)}") from None
+        raise _read_error(spark, error, source, where) from None
 
 
 def _load(spark: SparkSession, source: JdbcSource, options: dict[str, str], where: str) -> DataFrame:
     try:
         return spark.read.format("jdbc").options(**source.options(), **options).load()
     except PySparkException as error:
-        raise SourceTableError(f"cannot read {where}: {_reason(error, source)}") from None
+        raise _read_error(spark, error, source, where) from None
+
+
+def _read_error(spark: SparkSession, error: PySparkException, source: JdbcSource, where: str) -> SourceTableError:
+    if driver_missing(error, source.driver):
+        return SourceTableError(missing_driver_message(spark, source, where))
+    return SourceTableError(f"cannot read {where}: {_reason(error, source)}")
+
+
+def driver_missing(error: Exception, driver: str) -> bool:
+    """Whether `error` (or a JVM cause of it) says the driver class cannot be loaded where Spark runs."""
+    texts, cause = [str(error)], getattr(error, "_cause", None)
+    while cause is not None:
+        texts.append(str(getattr(cause, "_desc", None) or cause))
+        cause = getattr(cause, "_cause", None)
+    text = "\n".join(texts)
+    return bool(driver) and driver in text and ("ClassNotFoundException" in text or "No suitable driver" in text)
+
+
+def is_remote(spark: SparkSession) -> bool:
+    """A Spark Connect session: the JVM (and its classpath) is the server's, not this process's."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def missing_driver_message(spark: SparkSession, source: JdbcSource, where: str) -> str:
+    packages = source.packages or configured_packages()
+    coordinates = ",".join(packages) if packages else "<group:artifact:version of the driver>"
+    named = f" (spark.packages: {', '.join(packages)})" if packages else " (none listed in spark.packages)"
+    if is_remote(spark):
+        return (
+            f"cannot read {where}: the JDBC driver class {source.driver} is not on the Spark Connect server's "
+            f"classpath. With Spark Connect the JDBC read runs in the server, so the driver jar must be there, not "
+            f"in this process: start the server with `--packages {coordinates}` (next to Delta's), or put the jar "
+            f"in its jars folder / spark.jars{named}. See docs/user_guide.md, Spark Connect"
+        )
+    return (
+        f"cannot read {where}: the JDBC driver class {source.driver} is not on Spark's classpath; add its Maven "
+        f"coordinates to spark.packages in the env config{named}, or its jar to the folder of "
+        "LAKEHOUSE_DELTA_JARS_DIR (`lakehouse fetch-jars` fetches spark.packages too)"
+    )
+
+
+def configured_packages() -> tuple[str, ...]:
+    """spark.packages of the current env, for a message; () if the config cannot be read."""
+    try:
+        from ..settings import load_settings
+
+        return tuple(load_settings().environment.spark.packages)
+    except Exception:  # noqa: BLE001 - only a message depends on it
+        return ()
 
 
 def _bounds(
