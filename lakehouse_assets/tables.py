@@ -9,7 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from pyspark.errors import AnalysisException
+from pyspark import StorageLevel
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import ArrayType, DataType, MapType, StringType, StructType
@@ -178,6 +179,8 @@ class WriteResult:
     version: int
     rows_written: int
     attempts: int = 1  # more than 1 when a commit was lost to a concurrent writer and tried again
+    # Asked for with `count_days`: the window's rows per day; None where the frame could not be cached to count.
+    rows_by_day: dict[date, int] | None = None
 
 
 def write_table(
@@ -190,6 +193,7 @@ def write_table(
     allow_schema_change: bool = False,
     commit_note: str | None = None,
     attempts: int = WRITE_ATTEMPTS,
+    count_days: bool = False,
 ) -> WriteResult:
     """Replace the window's days (or the whole table) in one Delta commit.
 
@@ -199,47 +203,69 @@ def write_table(
     read to its own file. A schema change is refused unless allowed. A commit lost to a concurrent writer is
     tried again against the new table state (up to `attempts` tries), so two runs writing the same days leave
     one copy. `commit_note` goes into the commit's userMetadata (shown by DESCRIBE HISTORY and `lakehouse
-    history`), e.g. the Dagster run that wrote it.
+    history`), e.g. the Dagster run that wrote it. With `count_days`, a windowed write also returns the rows it
+    wrote per day, counted on the frame it wrote, which it keeps cached for the write (so the range sampling that
+    orders the days does not compute the frame a second time) and releases after.
     """
     token = commit_token()
     note = f"{commit_note or 'lakehouse'} [{token}]"
-    frame = with_plain_strings(frame)
-    if window is not None:
-        if partition_column is None:
-            raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
-        frame = ordered_by_day(frame, partition_column, window)
-    else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
-        frame = frame.hint("rebalance")
-
-    def attempt() -> None:
-        changes = schema_differences(_current(spark, ref), frame)
-        if changes and not allow_schema_change:
-            raise TableError(
-                f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
-                "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
-            )
-        writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
+    if window is not None and partition_column is None:
+        raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
+    counted, cached_here = _cached(frame) if window is not None and count_days else (None, False)
+    try:
+        # Counted and written are one and the same frame; its text columns go out as plain `string`.
+        frame = with_plain_strings(counted if counted is not None else frame)
         if window is not None:
-            writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
-            if changes:
-                writer = writer.option("mergeSchema", "true")
-        elif changes:
-            writer = writer.option("overwriteSchema", "true")
-        try:
-            writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
-        except AnalysisException as error:
-            if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
-                raise TableError(
-                    f"{ref.layer}/{ref.table}: some rows fall outside the day window {window[0]}..{window[1]} "
-                    f"(column {partition_column}); nothing was written"
-                ) from error
-            raise
+            frame = ordered_by_day(frame, partition_column, window)
+        else:  # a whole table: files of Spark's advisory size (one for a dimension table), however it was computed
+            frame = frame.hint("rebalance")
 
-    tries = _committed(attempt, ref, window, attempts)
-    version, metrics = _commit_of(spark, ref, token, frame)
-    # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
-    written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
-    return WriteResult(version=version, rows_written=written, attempts=tries)
+        def attempt() -> None:
+            changes = schema_differences(_current(spark, ref), frame)
+            if changes and not allow_schema_change:
+                raise TableError(
+                    f"refusing to change the schema of {ref.layer}/{ref.table} ({', '.join(changes)}); "
+                    "if intended, opt the asset in with metadata {'lakehouse/allow_schema_change': True}"
+                )
+            writer = frame.write.format("delta").mode("overwrite").option("userMetadata", note)
+            if window is not None:
+                writer = writer.option("replaceWhere", date_range_predicate(partition_column, *window))
+                if changes:
+                    writer = writer.option("mergeSchema", "true")
+            elif changes:
+                writer = writer.option("overwriteSchema", "true")
+            try:
+                writer.saveAsTable(ref.name) if ref.name else writer.save(ref.location)
+            except AnalysisException as error:
+                if "DELTA_REPLACE_WHERE_MISMATCH" in str(error) or "does not conform to partial table overwrite" in str(error):
+                    raise TableError(
+                        f"{ref.layer}/{ref.table}: some rows fall outside the day window {window[0]}..{window[1]} "
+                        f"(column {partition_column}); nothing was written"
+                    ) from error
+                raise
+
+        tries = _committed(attempt, ref, window, attempts)
+        version, metrics = _commit_of(spark, ref, token, frame)
+        by_day = None
+        if counted is not None:
+            by_day = {row[partition_column]: int(row["count"]) for row in counted.groupBy(partition_column).count().collect()}
+        # A replaceWhere that rewrites a file holding other days too copies those rows: they are not this write's.
+        written = int(metrics.get("numOutputRows", 0)) - int(metrics.get("numCopiedRows", 0))
+        return WriteResult(version=version, rows_written=written, attempts=tries, rows_by_day=by_day)
+    finally:
+        if cached_here:
+            counted.unpersist()
+
+
+def _cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
+    """`frame` cached (in memory, spilling to disk) and whether this call cached it: a frame the caller cached
+    stays the caller's to release. None where the cluster allows no caching (serverless)."""
+    if frame.is_cached:
+        return frame, False
+    try:
+        return frame.persist(StorageLevel.MEMORY_AND_DISK), True
+    except PySparkException:
+        return None, False
 
 
 def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:

@@ -6,7 +6,16 @@ from pyspark.sql import DataFrame
 
 from ..delta_commits import WRITE_ATTEMPTS
 from ..partitions import DayWindow, day_window
-from ..tables import TableLocator, TableRef, filter_dates, merge_table, read_table, rows_per_day, write_table
+from ..tables import (
+    TableLocator,
+    TableRef,
+    WriteResult,
+    filter_dates,
+    merge_table,
+    read_table,
+    rows_per_day,
+    write_table,
+)
 from .spark import SparkResource
 
 PARTITION_COLUMN = "lakehouse/partition_column"
@@ -61,7 +70,11 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             keys = [key.strip() for key in str(merge_keys).split(",")]
             result = merge_table(self.spark.session, obj, ref, keys, **common)
         else:
-            result = write_table(self.spark.session, obj, ref, partition_column=partition_column, window=window, **common)
+            # A single-run backfill gives each day its own row count: the write counts them on what it wrote.
+            many_days = window is not None and (window[1] - window[0]).days > 1
+            result = write_table(
+                self.spark.session, obj, ref, partition_column=partition_column, window=window, count_days=many_days, **common
+            )
         if result.attempts > 1:
             context.log.warning(f"{ref.layer}/{ref.table}: committed on try {result.attempts}, after losing to concurrent writers")
         context.add_output_metadata(
@@ -79,18 +92,20 @@ class DeltaIOManager(dg.ConfigurableIOManager):
             rows = read_table(self.spark.session, ref).count() if merge_keys else result.rows_written
             context.add_output_metadata({"dagster/row_count": rows})
             return
-        # A single-run backfill materialises many partitions at once: give each its own count.
-        counts = self._rows_per_day(ref, partition_column, window, result.rows_written)
+        counts = self._rows_per_day(ref, partition_column, window, result)
         for key in context.asset_partition_keys:
             day = context.asset_partitions_def.time_window_for_partition_key(key).start.date()
             context.step_context.add_asset_metadata(
                 {"dagster/row_count": counts.get(day, 0)}, asset_key=context.asset_key, partition_key=key
             )
 
-    def _rows_per_day(self, ref: TableRef, column: str, window: DayWindow, rows_written: int) -> dict:
-        """A one-day window's count is what the commit wrote; a longer one is counted on its committed rows."""
+    def _rows_per_day(self, ref: TableRef, column: str, window: DayWindow, result: WriteResult) -> dict:
+        """A one-day window's count is what the commit wrote; a longer one's are the write's own per-day counts,
+        or, where the write could not cache its frame to count them, counted on the committed rows."""
         if (window[1] - window[0]).days == 1:
-            return {window[0]: rows_written}
+            return {window[0]: result.rows_written}
+        if result.rows_by_day is not None:
+            return result.rows_by_day
         return rows_per_day(self.spark.session, ref, column, window)
 
     def load_input(self, context: dg.InputContext) -> DataFrame:

@@ -179,3 +179,22 @@ def test_a_catalog_table_reports_each_writes_version_from_the_history(spark) -> 
         assert spark.sql(f"DESCRIBE HISTORY {ref.sql_ref}").orderBy("version").first().userMetadata.startswith("create [")
     finally:
         spark.sql(f"DROP TABLE IF EXISTS {ref.name}")
+
+
+def test_a_multi_day_write_counts_its_rows_per_day_and_releases_the_frame_it_cached(spark, table) -> None:
+    rows = [(date(2013, 1, day), n) for day in (1, 3) for n in range(day * 4)]
+    frame = days_frame(spark, rows)
+    result = write_table(spark, frame, table, partition_column="flight_date", window=JAN_1_TO_3, count_days=True)
+    assert result.rows_by_day == {date(2013, 1, 1): 4, date(2013, 1, 3): 12} == rows_per_day(spark, table, "flight_date", JAN_1_TO_3)
+    assert not frame.is_cached
+    outside = days_frame(spark, [(date(2013, 1, 9), 1)])
+    with pytest.raises(TableError, match="outside the day window"):
+        write_table(spark, outside, table, partition_column="flight_date", window=JAN_1_TO_3, count_days=True)
+    assert not outside.is_cached
+    assert write_table(spark, frame, table, partition_column="flight_date", window=JAN_1_TO_3).rows_by_day is None
+    callers = days_frame(spark, rows).cache()
+    try:
+        write_table(spark, callers, table, partition_column="flight_date", window=JAN_1_TO_3, count_days=True)
+        assert callers.is_cached  # a frame the caller cached stays cached
+    finally:
+        callers.unpersist()
