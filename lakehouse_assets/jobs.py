@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 
 import dagster as dg
+from dagster_mlflow import end_mlflow_on_run_finished
 
 from .dagster_internals import AssetGraph
 from .resources.step_launcher import STEP_LAUNCHER_KEY
@@ -13,6 +14,7 @@ from .settings import ConfigError, Settings
 
 _EXECUTORS = {"in_process": dg.in_process_executor, "multiprocess": dg.multiprocess_executor}
 _KEY_TOKEN = re.compile(r'key:"?([A-Za-z0-9_/*]+)"?')
+TRAINING = dg.AssetKey(["ml", "delay_model"])
 
 
 def build_jobs(settings: Settings, assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -43,6 +45,9 @@ def build_jobs(settings: Settings, assets: Sequence[dg.AssetsDefinition]) -> lis
                 executor_def=_EXECUTORS[job.executor],
                 tags={**job.tags, "lakehouse/job": job.name},
                 config=_launcher_config(settings, job.cluster),
+                # A job that trains: dagster-mlflow's hook ends the run's MLflow run (resource `mlflow`) when a
+                # step fails or the last step succeeds; the resource's teardown ends whatever the hook did not.
+                hooks={end_mlflow_on_run_finished} if TRAINING in selected else None,
             )
         )
     return jobs

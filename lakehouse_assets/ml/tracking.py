@@ -1,4 +1,9 @@
-"""MLflow plumbing: point the client at the environment's stores, and runs that always end FINISHED or FAILED."""
+"""MLflow plumbing: point the client at the environment's stores, and runs that always end FINISHED or FAILED.
+
+In Dagster the training step logs into the MLflow run that dagster-mlflow opened for the Dagster run (the `mlflow`
+resource, resources/mlflow_tracking.py) with `logging_into`; `tracked_run` opens and ends a run of its own, for
+code that runs outside Dagster (benchmarks, tests, notebooks).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from urllib.parse import quote
 
 import mlflow
 from mlflow.entities import Run, RunStatus
+from mlflow.exceptions import MlflowException
 from mlflow.tracking import MlflowClient
 
 
@@ -86,16 +92,25 @@ def experiment_id(target: MlflowTarget) -> str:
 
 @contextlib.contextmanager
 def tracked_run(target: MlflowTarget, run_name: str, tags: Mapping[str, str]) -> Iterator[Run]:
-    """A new MLflow run, active for the block, ended FINISHED on success, FAILED on an error, KILLED on interrupt.
+    """An MLflow run, active for the block: FAILED on an error (with a `failure` tag), KILLED on an interrupt.
 
-    The run is ended here whatever calls this (a job, the UI, `materialize()`, a backfill), never left RUNNING.
+    A Dagster run has one MLflow run, the one dagster-mlflow opened and tagged `dagster_run_id` (the `mlflow`
+    resource): when `tags` name the Dagster run of the active MLflow run, the block logs into that run, which stays
+    open on success for the resource to end. Otherwise (outside Dagster) it is a new run, ended FINISHED on success.
+    Either way no run is left RUNNING.
     """
+    active = mlflow.active_run()
+    dagster_run = tags.get("dagster_run_id")
+    if dagster_run and active is not None and dagster_run_of(target, active.info.run_id) == dagster_run:
+        with logging_into(target, active.info.run_id, tags, run_name) as run:
+            yield run
+        return
     experiment = experiment_id(target)
     client = target.client()
     run = client.create_run(experiment, run_name=run_name, tags=dict(tags))
     status = RunStatus.to_string(RunStatus.FAILED)
     try:
-        with mlflow.start_run(run_id=run.info.run_id, nested=mlflow.active_run() is not None):
+        with mlflow.start_run(run_id=run.info.run_id, nested=active is not None):
             yield client.get_run(run.info.run_id)
             status = RunStatus.to_string(RunStatus.FINISHED)
     except KeyboardInterrupt:
@@ -107,3 +122,48 @@ def tracked_run(target: MlflowTarget, run_name: str, tags: Mapping[str, str]) ->
     finally:
         # start_run's own exit may already have ended it; the explicit status is the one that counts.
         client.set_terminated(run.info.run_id, status=status)
+
+
+def dagster_run_of(target: MlflowTarget, run_id: str) -> str | None:
+    """The `dagster_run_id` tag of a run, read from the store (an active run's own copy predates its tags); None
+    for a run the target's store does not hold (one a caller started against another store)."""
+    try:
+        run = target.client().get_run(run_id)
+    except MlflowException:
+        return None
+    return run.data.tags.get("dagster_run_id")
+
+
+@contextlib.contextmanager
+def logging_into(
+    target: MlflowTarget, run_id: str, tags: Mapping[str, str], run_name: str | None = None
+) -> Iterator[Run]:
+    """The already open MLflow run `run_id` as the active run for the block, with `tags` (and `run_name`) set.
+
+    An error ends it FAILED with a `failure` tag saying why, an interrupt KILLED, and either propagates. On success
+    it stays open: whoever opened it ends it (the `mlflow` resource, when its Dagster run is done). A run that is
+    not this thread's active run is made active for the block and, as it cannot be handed back open, ends FINISHED.
+    """
+    client = target.client()
+    active = mlflow.active_run()
+    made_active = active is None or active.info.run_id != run_id
+    if made_active:
+        mlflow.start_run(run_id=run_id, nested=active is not None)
+    status = RunStatus.to_string(RunStatus.FINISHED) if made_active else None
+    try:
+        mlflow.set_tags({**tags, **({"mlflow.runName": run_name} if run_name else {})})
+        yield client.get_run(run_id)
+    except KeyboardInterrupt:
+        status = RunStatus.to_string(RunStatus.KILLED)
+        raise
+    except BaseException as error:  # recorded on the run, so the MLflow UI says why it failed
+        client.set_tag(run_id, "failure", f"{type(error).__name__}: {error}"[:4000])
+        status = RunStatus.to_string(RunStatus.FAILED)
+        raise
+    finally:
+        if status is not None:
+            still_active = mlflow.active_run()
+            if still_active is not None and still_active.info.run_id == run_id:
+                mlflow.end_run(status=status)
+            else:
+                client.set_terminated(run_id, status=status)

@@ -41,11 +41,10 @@ def build_retraining_sensor(
             f"{retraining.cooldown_hours:g} h, none while a {retraining.job} run is in progress."
         ),
     )
-    def retraining_sensor(context: dg.SensorEvaluationContext, mlflow: MlflowTracking):
+    def retraining_sensor(context: dg.SensorEvaluationContext, model_registry: MlflowTracking):
         now = clock()
-        reasons = retraining_reasons(
-            latest_drift_result(context.instance), champion_age(mlflow.target(), now), retraining.max_model_age_days
-        )
+        age = champion_age(model_registry.target(), now)
+        reasons = retraining_reasons(latest_drift_result(context.instance), age, retraining.max_model_age_days)
         if not reasons:
             return dg.SkipReason("champion is fresh and its features have not drifted")
         last_request = datetime.fromisoformat(context.cursor) if context.cursor else None

@@ -1,7 +1,10 @@
 """The model lifecycle through Dagster on ten real days: train, track, register, gate, score, drift.
 
 One demo-like run of the whole graph is shared by the module (test.yaml trains on 2013-01-01..07 and holds out
-01-08..10); the tests after it train again, re-score and fail on purpose against the same stores.
+01-08..10); the tests after it train again, re-score and fail on purpose against the same stores. The last ones
+read the MLflow store after each way a training run can end (a `weekly_training` job run, an ad-hoc
+materialisation, a failing training step, a run whose training step never starts): no MLflow run is
+left RUNNING, and each Dagster run has one MLflow run, tagged with its id by dagster-mlflow, with the right status.
 """
 
 from dataclasses import dataclass
@@ -11,11 +14,13 @@ from pathlib import Path
 import dagster as dg
 import mlflow
 import pytest
+from mlflow.entities import Run
 from pyspark.sql import functions as F
 
 from lakehouse_assets.checks.drift import latest_drift_result
 from lakehouse_assets.checks.names import CHALLENGER_PROMOTED, EVERY_FLIGHT_SCORED, FEATURE_DRIFT_WITHIN_THRESHOLD
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.jobs import TRAINING
 from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.ml.registry import CHALLENGER, CHAMPION, version_by_alias
 from lakehouse_assets.ml.tracking import MlflowTarget
@@ -48,6 +53,26 @@ class Lifecycle:
 def with_ml(settings: Settings, **changes) -> Settings:
     ml = settings.environment.ml.model_copy(update=changes)
     return Settings(**{**settings.__dict__, "environment": settings.environment.model_copy(update={"ml": ml})})
+
+
+def weak(settings: Settings) -> Settings:
+    """Fifty training rows and ten stumps: a model that knows little, trained in seconds."""
+    tuning = settings.environment.ml.tuning.model_copy(
+        update={"max_iter": 10, "grid": {"max_leaf_nodes": (2,), "learning_rate": (0.01,)}}
+    )
+    return with_ml(settings, max_training_rows=50, tuning=tuning)
+
+
+def mlflow_runs(lifecycle: Lifecycle, dagster_run_id: str | None = None) -> list[Run]:
+    """The experiment's MLflow runs (of one Dagster run, by dagster-mlflow's `dagster_run_id` tag), newest first."""
+    client = lifecycle.target.client()
+    experiment = client.get_experiment_by_name(lifecycle.target.experiment)
+    where = f"tags.dagster_run_id = '{dagster_run_id}'" if dagster_run_id else ""
+    return client.search_runs([experiment.experiment_id], where, order_by=["attributes.start_time DESC"])
+
+
+def assert_none_running(lifecycle: Lifecycle) -> None:
+    assert [(r.info.run_id, r.info.run_name) for r in mlflow_runs(lifecycle) if r.info.status == "RUNNING"] == []
 
 
 def model_run(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -182,10 +207,7 @@ def test_the_operations_and_model_reports_are_written_with_their_summaries(lifec
 
 
 def test_a_worse_challenger_is_refused_and_the_champion_stays(lifecycle) -> None:
-    # Fifty training rows and ten stumps: a model that knows little.
-    weak = with_ml(lifecycle.settings, max_training_rows=50, tuning=lifecycle.settings.environment.ml.tuning.model_copy(
-        update={"max_iter": 10, "grid": {"max_leaf_nodes": (2,), "learning_rate": (0.01,)}}))  # fmt: skip
-    result = model_run(build_definitions(weak), lifecycle.instance)
+    result = model_run(build_definitions(weak(lifecycle.settings)), lifecycle.instance)
     assert result.success
     gate = next(c for c in result.get_asset_check_evaluations() if c.check_name == CHALLENGER_PROMOTED)
     assert not gate.passed and gate.severity == dg.AssetCheckSeverity.WARN
@@ -234,6 +256,7 @@ def test_rescoring_a_day_with_the_same_version_changes_nothing_but_scored_at(spa
     assert again.agg(F.max("scored_at")).first()[0] > stamp_before
     assert again.select("model_version").distinct().collect()[0][0] == 1  # the champion, not the refused v2
     assert sorted(of_day("ml", "feature_drift").collect()) == sorted(drift_before)
+    assert mlflow_runs(lifecycle, result.run_id) == []  # scoring and drift read the registry: no MLflow run
 
 
 def test_a_training_run_that_fails_ends_its_mlflow_run_failed(lifecycle) -> None:
@@ -246,14 +269,62 @@ def test_a_training_run_that_fails_ends_its_mlflow_run_failed(lifecycle) -> None
     assert not result.success
     message = result.failure_data_for_node("ml__delay_model").error.to_string()
     assert "features/flight_features has no rows for 7 day(s) of 2013-03-01..2013-03-07" in message
-    client = lifecycle.target.client()
-    experiment = client.get_experiment_by_name(lifecycle.target.experiment)
-    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time DESC"])
-    assert runs[0].info.status == "FAILED"
-    assert "has no rows for 7 day(s)" in runs[0].data.tags["failure"]
-    assert [r.info.run_id for r in runs if r.info.status == "RUNNING"] == []
+    (run,) = mlflow_runs(lifecycle, result.run_id)  # dagster-mlflow's run of this Dagster run, ended by the step
+    assert run.info.status == "FAILED"
+    assert "has no rows for 7 day(s)" in run.data.tags["failure"]
+    assert_none_running(lifecycle)
 
 
 def test_mlflow_store_is_under_lakehouse_home(lifecycle) -> None:
     assert Path(lifecycle.target.tracking_uri.removeprefix("sqlite:///")).is_file()
     assert str(lifecycle.settings.home) in lifecycle.target.tracking_uri
+
+
+# The MLflow run of a Dagster run that trains, however it ends (the tests above cover what a run logs).
+
+
+def test_a_weekly_training_job_run_ends_its_mlflow_run_finished(lifecycle) -> None:
+    defs = build_definitions(weak(lifecycle.settings))
+    result = defs.resolve_job_def("weekly_training").execute_in_process(instance=lifecycle.instance)
+    assert result.success
+    (run,) = mlflow_runs(lifecycle, result.run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.params["max_training_rows"] == "50" and "holdout_roc_auc" in run.data.metrics
+    materialization = result.asset_materializations_for_node("ml__delay_model")[0]
+    version = str(materialization.metadata["model_version"].value)
+    assert materialization.metadata["mlflow_run_id"].value == run.info.run_id
+    assert lifecycle.target.client().get_model_version(lifecycle.target.model_name, version).run_id == run.info.run_id
+    assert_none_running(lifecycle)
+
+
+def test_an_ad_hoc_materialisation_ends_its_mlflow_run_finished(lifecycle) -> None:
+    """ml/delay_model alone, as the UI's Materialize button runs it: no job, so no hook ends the run."""
+    result = model_run(build_definitions(weak(lifecycle.settings)), lifecycle.instance)
+    assert result.success
+    (run,) = mlflow_runs(lifecycle, result.run_id)
+    assert run.info.status == "FINISHED" and "holdout_roc_auc" in run.data.metrics
+    assert run.info.run_name == "delay_model 2013-01-01..2013-01-07"
+    assert_none_running(lifecycle)
+
+
+def test_a_run_whose_training_step_never_starts_ends_its_mlflow_run_failed(lifecycle) -> None:
+    """The upstream step fails first in the same run: the training step is skipped, but the `mlflow` resource
+    opened the MLflow run when the run started."""
+
+    @dg.asset(key=["features", "flight_features"])
+    def broken_features() -> None:
+        raise RuntimeError("features could not be built")
+
+    defs = build_definitions(lifecycle.settings)
+    result = dg.materialize(
+        [broken_features, defs.get_assets_def(TRAINING)],
+        instance=lifecycle.instance,
+        resources=defs.resources,
+        raise_on_error=False,
+    )
+    assert not result.success
+    assert "ml__delay_model" not in {e.step_key for e in result.all_events if e.is_step_start}
+    (run,) = mlflow_runs(lifecycle, result.run_id)
+    assert run.info.status == "FAILED"
+    assert "features__flight_features" in run.data.tags["failure"]
+    assert_none_running(lifecycle)

@@ -41,7 +41,7 @@ def register_champion(tracking: MlflowTracking, tmp_path) -> datetime:
 
 
 def evaluate(sensor, instance, tracking, cursor=None):
-    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"mlflow": tracking})
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"model_registry": tracking})
     return sensor(context), context.cursor
 
 

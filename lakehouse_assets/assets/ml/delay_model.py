@@ -5,7 +5,7 @@ import dagster as dg
 from ...checks.names import CHALLENGER_PROMOTED
 from ...ml.dataset import TrainingDataError
 from ...ml.publish import METRIC_NAMES, Published, train_and_publish
-from ...resources.mlflow_tracking import MlflowTracking
+from ...resources.mlflow_tracking import MlflowRun
 from ...resources.warehouse import Warehouse
 from ...settings.ml import MlSettings
 from ..common import OWNERS, requires_step_launcher
@@ -39,18 +39,21 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
         ],
     )
     @requires_step_launcher
-    def delay_model(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, mlflow: MlflowTracking
-    ) -> dg.MaterializeResult:
+    def delay_model(context: dg.AssetExecutionContext, warehouse: Warehouse, mlflow: MlflowRun) -> dg.MaterializeResult:
         """Gradient boosting on the point-in-time features, tuned by time-ordered CV, judged on the later holdout
         beside a carrier + hour logistic regression, logged to MLflow, registered as `challenger` and promoted to
-        `champion` only through the gate."""
+        `champion` only through the gate.
+
+        It logs into the MLflow run dagster-mlflow opened for this Dagster run (tagged `dagster_run_id`); an error
+        ends that run FAILED with a `failure` tag, and the `mlflow` resource ends it when the Dagster run is done."""
         target = mlflow.target()
         tags = {"dagster_run_id": context.run.run_id, "dagster_asset": KEY.to_user_string()}
         try:
             published = train_and_publish(warehouse.read(FEATURES), ml, target, tags, context.log.info)
         except TrainingDataError as error:  # the MLflow run has already ended FAILED with this message
             raise dg.Failure(str(error)) from None
+        if published.run_id != mlflow.run_id:  # e.g. a retried step: the run's MLflow run ended with the first try
+            context.log.warning(f"trained in MLflow run {published.run_id}, not in this Dagster run's {mlflow.run_id}")
         decision = published.decision
         return dg.MaterializeResult(
             metadata=_metadata(published, target.ui_command()),

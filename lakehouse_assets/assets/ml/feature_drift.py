@@ -25,12 +25,12 @@ def build(daily: dg.DailyPartitionsDefinition, ml: MlSettings) -> list[dg.Assets
         checks=[drift_check(ml.drift)],
     )
     def feature_drift(
-        context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking
+        context: dg.AssetExecutionContext, features: DataFrame, model_registry: MlflowTracking
     ) -> dg.Output[DataFrame]:
         """Per day and feature: population stability index against the champion's training sample (quantile
         bins for numbers, shares for categories, missing values as their own bin), and whether it is over the
         threshold."""
-        target = mlflow.target()
+        target = model_registry.target()
         try:
             model = champion(target.client(), target.model_name)
             profile = logged_profile(model.run_id)

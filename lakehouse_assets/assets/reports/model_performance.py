@@ -47,10 +47,10 @@ def trained_version(context: dg.AssetExecutionContext, client, name: str) -> tup
 
 
 def gather(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, mlflow: MlflowTracking
+    context: dg.AssetExecutionContext, warehouse: Warehouse, model_registry: MlflowTracking
 ) -> tuple[ModelEvidence, str | None]:
     """The evidence, and a link to the training run in the MLflow UI when one is configured."""
-    target = mlflow.target()
+    target = model_registry.target()
     client, name = target.client(), target.model_name
     version, run_id, decision = trained_version(context, client, name)
     record = run_record(client, run_id)
@@ -86,12 +86,12 @@ def gather(
 def build() -> list[dg.AssetsDefinition]:
     @report_asset(key=["reports", REPORT], deps=[MODEL, DRIFT], automation_condition=AUTOMATION)
     def model_performance(
-        context: dg.AssetExecutionContext, warehouse: Warehouse, mlflow: MlflowTracking, reports: ReportStore
+        context: dg.AssetExecutionContext, warehouse: Warehouse, model_registry: MlflowTracking, reports: ReportStore
     ) -> dg.MaterializeResult:
         """Per trained model version: holdout metrics beside the baseline and the previous champion, ROC / PR /
         calibration curves, feature importance, the promotion decision and feature drift over time, read from
         what the training run recorded in MLflow and from ml/feature_drift (nothing is retrained)."""
-        evidence, run_url = gather(context, warehouse, mlflow)
+        evidence, run_url = gather(context, warehouse, model_registry)
         path = reports.write(REPORT, f"{evidence.model_name}-v{evidence.version}", model_performance_report(evidence).render())
         numbers = summarize(evidence)
         summary = (

@@ -23,12 +23,12 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         checks=[EVERY_FLIGHT_SCORED_CHECK],
     )
     def flight_delay_scores(
-        context: dg.AssetExecutionContext, features: DataFrame, mlflow: MlflowTracking
+        context: dg.AssetExecutionContext, features: DataFrame, model_registry: MlflowTracking
     ) -> dg.Output[DataFrame]:
         """Per scheduled flight: P(arriving > 15 min late), the class at the model's threshold, the model name and
         version (the `champion` when the run started), `in_sample` for days inside that model's training window,
         and when it was scored. Re-scoring a day with the same version gives the same rows but `scored_at`."""
-        target = mlflow.target()
+        target = model_registry.target()
         try:
             model = champion(target.client(), target.model_name)
             scored = score(features, model, scored_at=datetime.now(UTC))
