@@ -378,10 +378,15 @@ def _local_commit(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, 
     return None
 
 
+def is_spark_connect(spark: SparkSession) -> bool:
+    """A Spark Connect session: the JVM (its classpath, its file system) is the server's, not this process's."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
 def _local_log(spark: SparkSession, ref: TableRef) -> str | None:
     """Where the `_delta_log` of a table addressed by an absolute path or `file:` URI would be on this machine;
     None for a catalog name, cloud storage, or a remote (Spark Connect) session, whose paths are the server's."""
-    if type(spark).__module__.startswith("pyspark.sql.connect"):
+    if is_spark_connect(spark):
         return None
     location = ref.location or ""
     if location.startswith("file:"):

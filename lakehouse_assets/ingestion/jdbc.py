@@ -21,6 +21,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, NumericType, StringType, StructType, TimestampType
 
 from ..settings.models import DriftPolicy, JdbcTableSettings
+from ..tables import is_spark_connect
 from .conformance import RAW
 from .contracts import Contract, column_named
 
@@ -172,16 +173,11 @@ def driver_missing(error: Exception, driver: str) -> bool:
     return bool(driver) and driver in text and ("ClassNotFoundException" in text or "No suitable driver" in text)
 
 
-def is_remote(spark: SparkSession) -> bool:
-    """A Spark Connect session: the JVM (and its classpath) is the server's, not this process's."""
-    return type(spark).__module__.startswith("pyspark.sql.connect")
-
-
 def missing_driver_message(spark: SparkSession, source: JdbcSource, where: str) -> str:
-    packages = source.packages or configured_packages()
+    packages = source.packages
     coordinates = ",".join(packages) if packages else "<group:artifact:version of the driver>"
     named = f" (spark.packages: {', '.join(packages)})" if packages else " (none listed in spark.packages)"
-    if is_remote(spark):
+    if is_spark_connect(spark):
         return (
             f"cannot read {where}: the JDBC driver class {source.driver} is not on the Spark Connect server's "
             f"classpath. With Spark Connect the JDBC read runs in the server, so the driver jar must be there, not "
@@ -193,16 +189,6 @@ def missing_driver_message(spark: SparkSession, source: JdbcSource, where: str) 
         f"coordinates to spark.packages in the env config{named}, or its jar to the folder of "
         "LAKEHOUSE_DELTA_JARS_DIR (`lakehouse fetch-jars` fetches spark.packages too)"
     )
-
-
-def configured_packages() -> tuple[str, ...]:
-    """spark.packages of the current env, for a message; () if the config cannot be read."""
-    try:
-        from ..settings import load_settings
-
-        return tuple(load_settings().environment.spark.packages)
-    except Exception:  # noqa: BLE001 - only a message depends on it
-        return ()
 
 
 def _bounds(

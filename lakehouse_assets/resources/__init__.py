@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..settings import Settings
 from .delta_io_manager import DeltaIOManager
 from .landing import LandingZone
-from .mlflow_tracking import MlflowTracking
+from .mlflow_tracking import MlflowRun, MlflowTracking
 from .reference_db import ReferenceDatabase
 from .report_store import ReportStore
 from .spark import SparkResource
@@ -30,10 +30,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
             root=sources.landing,
             drift_policies={"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
         ),
-        "mlflow": MlflowTracking.from_settings(environment.mlflow),
+        # dagster-mlflow's run of a Dagster run that trains (ended when it is torn down); registry look-ups elsewhere.
+        "mlflow": MlflowRun.from_settings(environment.mlflow),
+        "model_registry": MlflowTracking.from_settings(environment.mlflow),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
-        "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing),
+        "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing, environment.spark.packages),
         "weather": WeatherSource.from_settings(sources.weather),
         "reports": ReportStore(root=environment.storage.reports),
         STEP_LAUNCHER_KEY: step_launcher_resource(settings),

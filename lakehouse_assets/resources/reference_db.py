@@ -29,21 +29,20 @@ class ReferenceDatabase(dg.ConfigurableResource):
     password: str | None = Field(default=None, description="Bound to the env var named by sources.reference.password_env.")
     drift_policy: str = Field(default="rescue", description="rescue | fail | add: columns the contract does not know.")
     tables: dict[str, JdbcTableConfig] = Field(default_factory=dict)
-    driver_packages: list[str] | None = Field(
-        default=None,
-        description="Maven coordinates that provide the driver (spark.packages), named if it is missing; "
-        "None: read from the env config when needed.",
+    driver_packages: list[str] = Field(
+        default_factory=list,
+        description="Maven coordinates that provide the driver (spark.packages), named if it is missing.",
     )
 
     @classmethod
     def from_settings(
-        cls, settings: ReferenceSourceSettings, landing: str, packages: tuple[str, ...] | None = None
+        cls, settings: ReferenceSourceSettings, landing: str, packages: tuple[str, ...] = ()
     ) -> "ReferenceDatabase":
         url = settings.jdbc_url or f"jdbc:sqlite:{reference_db_path(landing)}"
         return cls(
             jdbc_url=url,
             driver=settings.resolved_driver or "",
-            driver_packages=list(packages) if packages is not None else None,
+            driver_packages=list(packages),
             user=dg.EnvVar(settings.user_env) if settings.user_env else None,
             password=dg.EnvVar(settings.password_env) if settings.password_env else None,
             drift_policy=settings.drift_policy,
@@ -55,7 +54,7 @@ class ReferenceDatabase(dg.ConfigurableResource):
     def source(self) -> JdbcSource:
         return JdbcSource(
             url=self.jdbc_url, driver=self.driver, user=self.user, password=self.password,
-            packages=tuple(self.driver_packages or ()),
+            packages=tuple(self.driver_packages),
         )  # fmt: skip
 
     def table(self, name: str) -> JdbcTableSettings:
