@@ -296,13 +296,13 @@ def merge_table(
     """
     for key in keys:
         check_identifier(key, "merge key")
-    frame = with_plain_strings(frame)
     if not table_exists(spark, ref):
         return write_table(
             spark, frame, ref, allow_schema_change=allow_schema_change, commit_note=commit_note, attempts=attempts
         )
     from delta.tables import DeltaTable
 
+    frame = with_plain_strings(frame)  # (write_table does it for a new table)
     token = commit_token()
 
     def attempt() -> None:

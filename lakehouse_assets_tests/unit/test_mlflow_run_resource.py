@@ -17,14 +17,7 @@ from lakehouse_assets_tests.ml_data import local_mlflow
 
 @pytest.fixture
 def resource(tmp_path) -> MlflowRun:
-    target = local_mlflow(tmp_path)
-    return MlflowRun(
-        tracking_uri=target.tracking_uri,
-        registry_uri=target.registry_uri,
-        experiment=target.experiment,
-        artifact_location=target.artifact_location,
-        model_name=target.model_name,
-    )
+    return MlflowRun.from_settings(local_mlflow(tmp_path))  # a target has the fields of the mlflow settings
 
 
 @dg.asset
