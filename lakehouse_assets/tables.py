@@ -211,7 +211,7 @@ def write_table(
     note = f"{commit_note or 'lakehouse'} [{token}]"
     if window is not None and partition_column is None:
         raise TableError(f"{ref.layer}/{ref.table} is written by day window but declares no date column")
-    counted, cached_here = _cached(frame) if window is not None and count_days else (None, False)
+    counted, cached_here = cached(frame) if window is not None and count_days else (None, False)
     try:
         # Counted and written are one and the same frame; its text columns go out as plain `string`.
         frame = with_plain_strings(counted if counted is not None else frame)
@@ -257,7 +257,7 @@ def write_table(
             counted.unpersist()
 
 
-def _cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
+def cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
     """`frame` cached (in memory, spilling to disk) and whether this call cached it: a frame the caller cached
     stays the caller's to release. None where the cluster allows no caching (serverless)."""
     if frame.is_cached:

@@ -7,13 +7,14 @@ process or Databricks run of its own. A blocking check that fails fails the step
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import dagster as dg
 from pyspark.sql import DataFrame
 
 from ..partitions import DayWindow, window_text
 from ..resources.warehouse import Warehouse
+from ..tables import cached
 
 
 @dataclass(frozen=True)
@@ -25,8 +26,22 @@ class Committed:
     window: DayWindow | None = None
     column: str | None = None
 
+    # The rows, read once and kept cached while the step's checks run: each check then queries memory instead
+    # of planning another Delta read. `release` gives the memory back (`evaluate` does, after the last check).
+    _read: list[tuple[DataFrame, bool]] = field(default_factory=list, compare=False, repr=False)
+
     def rows(self) -> DataFrame:
-        return self.warehouse.read(self.key, self.window, self.column)
+        if not self._read:
+            frame = self.warehouse.read(self.key, self.window, self.column)
+            kept, cached_here = cached(frame)
+            self._read.append((frame, False) if kept is None else (kept, cached_here))
+        return self._read[0][0]
+
+    def release(self) -> None:
+        for frame, cached_here in self._read:
+            if cached_here:
+                frame.unpersist()
+        self._read.clear()
 
     def table(self) -> DataFrame:
         return self.warehouse.read(self.key)
@@ -59,17 +74,20 @@ def evaluate(
 ) -> Iterator[dg.AssetCheckResult]:
     """The results of the run's selected `checks`, each naming its asset, check and the days it judged (the
     step's, unless the check says otherwise)."""
-    for check in checks:
-        if selected(context, committed.key, check.name):
-            result = _evaluated(context, check, committed)
-            yield dg.AssetCheckResult(
-                asset_key=committed.key,
-                check_name=check.name,
-                passed=result.passed,
-                severity=result.severity,
-                description=result.description,
-                metadata={"days": committed.days(), **result.metadata},
-            )
+    try:
+        for check in checks:
+            if selected(context, committed.key, check.name):
+                result = _evaluated(context, check, committed)
+                yield dg.AssetCheckResult(
+                    asset_key=committed.key,
+                    check_name=check.name,
+                    passed=result.passed,
+                    severity=result.severity,
+                    description=result.description,
+                    metadata={"days": committed.days(), **result.metadata},
+                )
+    finally:
+        committed.release()
 
 
 def _evaluated(context: dg.AssetExecutionContext, check: TableCheck, committed: Committed) -> dg.AssetCheckResult:
