@@ -268,6 +268,18 @@ def cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
         return None, False
 
 
+def release(*frames: DataFrame) -> None:
+    """Give back the blocks of `localCheckpoint`ed frames once their rows are written. Spark keeps them for as
+    long as the session lives (a shared cluster, a test session), run after run; on Spark Connect the server
+    drops a checkpoint with the client's frame, so there is nothing to do."""
+    for frame in frames:
+        if is_spark_connect(frame.sparkSession):
+            continue
+        plan = frame._jdf.queryExecution().analyzed()  # a local checkpoint is a LogicalRDD over its blocks
+        if plan.nodeName() == "LogicalRDD":
+            plan.rdd().unpersist(False)
+
+
 def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:
     """`frame` as one task (so one file) per `DAYS_PER_FILE` days of the window, each sorted by day."""
     files = max(1, -(-(window[1] - window[0]).days // DAYS_PER_FILE))

@@ -18,6 +18,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
+from ..tables import release
 
 # Bytes a file's first line may hold to count as a header; anything longer is not a header of a CSV feed.
 HEADER_LIMIT = 65_536
@@ -45,6 +46,7 @@ class LandedRead:
     content: DataFrame
     facts: dict[str, FileFacts]
     unread: dict[str, str]
+    kept: tuple[DataFrame, ...] = ()  # the one read `content` comes from, for the caller to release
 
 
 def hadoop_path(path: str) -> str:
@@ -87,6 +89,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
     for row in raw.select("spark_path", "modified_at", *_fact_columns()).collect():
         landed = by_path.get(comparable(row.spark_path, from_spark=True))
         if landed is None:
+            release(raw)
             raise RuntimeError(f"Spark read {row.spark_path}, which matches no listed file; listed: {sorted(by_path)}")
         spark_paths.append((row.spark_path, landed.path, landed.day))
         facts[landed.path] = FileFacts(
@@ -109,7 +112,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
         F.col("modified_at").alias("_modified_at"),
         "_content",
     )
-    return LandedRead(content=content, facts=facts, unread=unread)
+    return LandedRead(content=content, facts=facts, unread=unread, kept=(raw,))
 
 
 def _latin1() -> Column:
