@@ -64,18 +64,18 @@ class BarePipeline:
 
     def bronze(self, window: tuple[date, date]) -> None:
         now = datetime.now(UTC)
-        with ingest_flight_files(self.spark, self.landing.files("flights", *window), ingested_at=now) as flights:
-            self.write(flights.bronze, "bronze", "flights", FLIGHT_DATE, window)
-            self.write(flights.quarantine, "bronze", "flights_quarantine", FLIGHT_DATE, window)
-            self.write(flights.ledger, "bronze", "flights_file_ledger", "partition_date", window)
+        flights = ingest_flight_files(self.spark, self.landing.files("flights", *window), ingested_at=now)
+        self.write(flights.bronze, "bronze", "flights", FLIGHT_DATE, window)
+        self.write(flights.quarantine, "bronze", "flights_quarantine", FLIGHT_DATE, window)
+        self.write(flights.ledger, "bronze", "flights_file_ledger", "partition_date", window)
         files = self.landing.files("weather", *window)
         typed = weather_rows(self.spark, [read_weather_file(f.path, f.day, f.modified) for f in files])
         self.write(loaded_rows(typed), "bronze", "weather", OBSERVATION_DATE, window)
         self.write(quarantined_rows(typed, PROVENANCE), "bronze", "weather_quarantine", OBSERVATION_DATE, window)
         for table in ("airlines", "airports", "planes"):
-            with load_reference_table(self.spark, self.reference.source(), table, self.reference.table(table)) as load:
-                self.write(load.loaded, "bronze", table, None, window)
-                self.write(load.quarantined, "bronze", f"{table}_quarantine", None, window)
+            load = load_reference_table(self.spark, self.reference.source(), table, self.reference.table(table))
+            self.write(load.loaded, "bronze", table, None, window)
+            self.write(load.quarantined, "bronze", f"{table}_quarantine", None, window)
 
     def silver(self, window: tuple[date, date]) -> None:
         for table, clean in (("airlines", clean_airlines), ("airports", clean_airports), ("planes", clean_planes)):

@@ -268,16 +268,11 @@ def cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
         return None, False
 
 
-def release(*frames: DataFrame) -> None:
-    """Give back the blocks of `localCheckpoint`ed frames once their rows are written. Spark keeps them for as
-    long as the session lives (a shared cluster, a test session), run after run; on Spark Connect the server
-    drops a checkpoint with the client's frame, so there is nothing to do."""
-    for frame in frames:
-        if is_spark_connect(frame.sparkSession):
-            continue
-        plan = frame._jdf.queryExecution().analyzed()  # a local checkpoint is a LogicalRDD over its blocks
-        if plan.nodeName() == "LogicalRDD":
-            plan.rdd().unpersist(False)
+def read_once(frame: DataFrame) -> DataFrame:
+    """`frame` computed now, its lineage cut: every later use sees these rows, never a second read of the
+    source. The rows go to local disk, not memory: nothing releases a local checkpoint before its session ends
+    (a test session, an all-purpose cluster, run after run), and memory is what the queries after it need."""
+    return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
 
 
 def ordered_by_day(frame: DataFrame, column: str, window: tuple[date, date]) -> DataFrame:

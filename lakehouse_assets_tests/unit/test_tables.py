@@ -11,7 +11,6 @@ from lakehouse_assets.tables import (
     TableRef,
     _commit_of,
     read_table,
-    release,
     rows_per_day,
     write_table,
 )
@@ -199,14 +198,3 @@ def test_a_multi_day_write_counts_its_rows_per_day_and_releases_the_frame_it_cac
         assert callers.is_cached  # a frame the caller cached stays cached
     finally:
         callers.unpersist()
-
-
-def test_release_gives_back_the_blocks_a_local_checkpoint_holds(spark) -> None:
-    def held() -> set[int]:
-        return {info.id() for info in spark.sparkContext._jsc.sc().getRDDStorageInfo()}
-
-    before = held()
-    kept = days_frame(spark, [(date(2013, 1, 1), n) for n in range(100)]).localCheckpoint(eager=True)
-    assert len(held() - before) == 1
-    release(kept, days_frame(spark, []))  # a frame that is no checkpoint is left as it is
-    assert held() == before

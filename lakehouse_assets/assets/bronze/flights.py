@@ -81,25 +81,24 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             )
         except DriftError as error:
             raise dg.Failure(description=str(error)) from None
-        with result:  # the read and parse stay in memory until the three tables and the check are done
-            _report_partitions(context, daily, result.entries, day_digests(files))
-            bronze_metadata = {"drift_policy": policy}
-            if policy == "add":
-                bronze_metadata |= {ALLOW_SCHEMA_CHANGE: True, "added_columns": ", ".join(result.added_columns) or "none"}
-            yield dg.Output(result.bronze, "flights", metadata=bronze_metadata)
-            yield dg.Output(result.quarantine, "flights_quarantine")
-            yield dg.Output(result.ledger, "flights_file_ledger")
-            read = ledger_reads(spark.session, warehouse.ref(LEDGER), (start, end))
-            balances = day_balances(
-                spark.session,
-                read,
-                loaded=warehouse.ref(FLIGHTS),
-                quarantine=warehouse.ref(QUARANTINE),
-                column=PARTITION_COLUMN,
-                window=(start, end),
-                every_day_delivered=True,
-            )
-            yield rows_conserved(FLIGHTS, balances, window_text((start, end)))
+        _report_partitions(context, daily, result.entries, day_digests(files))
+        bronze_metadata = {"drift_policy": policy}
+        if policy == "add":
+            bronze_metadata |= {ALLOW_SCHEMA_CHANGE: True, "added_columns": ", ".join(result.added_columns) or "none"}
+        yield dg.Output(result.bronze, "flights", metadata=bronze_metadata)
+        yield dg.Output(result.quarantine, "flights_quarantine")
+        yield dg.Output(result.ledger, "flights_file_ledger")
+        read = ledger_reads(spark.session, warehouse.ref(LEDGER), (start, end))
+        balances = day_balances(
+            spark.session,
+            read,
+            loaded=warehouse.ref(FLIGHTS),
+            quarantine=warehouse.ref(QUARANTINE),
+            column=PARTITION_COLUMN,
+            window=(start, end),
+            every_day_delivered=True,
+        )
+        yield rows_conserved(FLIGHTS, balances, window_text((start, end)))
 
     return [bronze_flights]
 

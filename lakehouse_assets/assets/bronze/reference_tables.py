@@ -40,31 +40,30 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
             load = load_reference_table(session, reference_db.source(), table, settings, reference_db.drift_policy, since)
         except SourceTableError as error:
             raise dg.Failure(str(error)) from None
-        with load:  # the read stays in memory until both tables and the check are done
-            context.log.info(
-                f"{table}: {'incremental from ' + str(load.watermark_from) if load.incremental else 'full'} load, "
-                f"{load.tally.read} rows read in {load.partitions} JDBC partition(s)"
-            )
-            # A full load may change the schema (new drift columns, or a watermark column configured since the last
-            # load); an incremental one is upserted on the key (the quarantine on the raw row's hash).
-            allow = bool(load.added_columns) or (settings.watermark_column is not None and not load.incremental)
-            control = {ALLOW_SCHEMA_CHANGE: True} if allow else {}
-            table_keys = {MERGE_KEYS: ",".join(load.natural_key)} if load.incremental else {}
-            quarantine_keys = {MERGE_KEYS: "_raw_sha256"} if load.incremental else {}
-            summary = _summary(load, reference_db)
-            yield dg.Output(load.loaded, output_name=output_name(key), metadata={**summary, **control, **table_keys})
-            yield dg.Output(
-                load.quarantined,
-                output_name=output_name(quarantine_key),
-                metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
-            )
-            # This load's rows are those stamped with its ingestion time: an incremental load merges into older ones.
-            stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
-            balance = load_balance(
-                session, Read(load.tally.read, load.tally.loaded), loaded=warehouse.ref(key), quarantine=warehouse.ref(quarantine_key),
-                stamp_column=INGESTED_AT, stamp=stamp,
-            )  # fmt: skip
-            yield rows_conserved(dg.AssetKey(key), [balance], "all", unit="load")
+        context.log.info(
+            f"{table}: {'incremental from ' + str(load.watermark_from) if load.incremental else 'full'} load, "
+            f"{load.tally.read} rows read in {load.partitions} JDBC partition(s)"
+        )
+        # A full load may change the schema (new drift columns, or a watermark column configured since the last
+        # load); an incremental one is upserted on the key (the quarantine on the raw row's hash).
+        allow = bool(load.added_columns) or (settings.watermark_column is not None and not load.incremental)
+        control = {ALLOW_SCHEMA_CHANGE: True} if allow else {}
+        table_keys = {MERGE_KEYS: ",".join(load.natural_key)} if load.incremental else {}
+        quarantine_keys = {MERGE_KEYS: "_raw_sha256"} if load.incremental else {}
+        summary = _summary(load, reference_db)
+        yield dg.Output(load.loaded, output_name=output_name(key), metadata={**summary, **control, **table_keys})
+        yield dg.Output(
+            load.quarantined,
+            output_name=output_name(quarantine_key),
+            metadata={"rows_quarantined": load.tally.quarantined, **control, **quarantine_keys},
+        )
+        # This load's rows are those stamped with its ingestion time: an incremental load merges into older ones.
+        stamp = load.loaded.unionByName(load.quarantined, allowMissingColumns=True).agg(F.max(INGESTED_AT)).first()[0]
+        balance = load_balance(
+            session, Read(load.tally.read, load.tally.loaded), loaded=warehouse.ref(key), quarantine=warehouse.ref(quarantine_key),
+            stamp_column=INGESTED_AT, stamp=stamp,
+        )  # fmt: skip
+        yield rows_conserved(dg.AssetKey(key), [balance], "all", unit="load")
 
     return ingest
 
