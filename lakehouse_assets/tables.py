@@ -270,8 +270,8 @@ def cached(frame: DataFrame) -> tuple[DataFrame | None, bool]:
 
 def read_once(frame: DataFrame) -> DataFrame:
     """`frame` computed now, its lineage cut: every later use sees these rows, never a second read of the
-    source. The rows go to local disk, not memory: nothing releases a local checkpoint before its session ends
-    (a test session, an all-purpose cluster, run after run), and memory is what the queries after it need."""
+    source. The rows go to local disk, not memory: a classic session keeps a local checkpoint until it ends (a
+    test session, an all-purpose cluster, run after run), and memory is what the queries after it need."""
     return frame.localCheckpoint(eager=True, storageLevel=StorageLevel.DISK_ONLY)
 
 
