@@ -5,8 +5,9 @@ All of it is published before the day starts, so it is known at prediction time.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
+from pandas.tseries.holiday import Holiday, USFederalHolidayCalendar
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
@@ -18,23 +19,17 @@ SCHEDULE_FEATURES = (
 PLANE_FEATURES = ("plane_age_years", "plane_seats", "plane_engines")
 
 
+# pandas' US federal calendar, each holiday on its own date: observed days off are left out, because travel
+# peaks follow the holiday itself.
+_HOLIDAYS_ON_THE_DAY = [
+    Holiday(rule.name, month=rule.month, day=rule.day, offset=rule.offset, start_date=rule.start_date, end_date=rule.end_date)
+    for rule in USFederalHolidayCalendar.rules
+]
+
+
 def us_federal_holidays(year: int) -> list[date]:
-    """The US federal holidays of a year (observed dates ignored: travel peaks follow the holiday itself)."""
-
-    def nth_weekday(month: int, weekday: int, n: int) -> date:
-        first = date(year, month, 1)
-        return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-    def last_weekday(month: int, weekday: int) -> date:
-        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
-        return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-    monday, thursday = 0, 3
-    return [
-        date(year, 1, 1), nth_weekday(1, monday, 3), nth_weekday(2, monday, 3), last_weekday(5, monday),
-        date(year, 7, 4), nth_weekday(9, monday, 1), nth_weekday(10, monday, 2), date(year, 11, 11),
-        nth_weekday(11, thursday, 4), date(year, 12, 25),
-    ]  # fmt: skip
+    """The US federal holidays of `year`, in date order."""
+    return sorted(day.date() for rule in _HOLIDAYS_ON_THE_DAY for day in rule.dates(date(year, 1, 1), date(year, 12, 31)))
 
 
 def _days_to_holiday(start: date, end_exclusive: date):

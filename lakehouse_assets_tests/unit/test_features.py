@@ -180,6 +180,18 @@ def test_days_to_holiday_counts_to_the_nearest_federal_holiday(baseline) -> None
     assert us_federal_holidays(2013)[3] == date(2013, 5, 27)  # Memorial Day: last Monday of May
 
 
+def test_federal_holidays_fall_on_the_holiday_not_the_observed_day_off() -> None:
+    assert [(day.month, day.day) for day in us_federal_holidays(2013)] == [
+        (1, 1), (1, 21), (2, 18), (5, 27), (7, 4), (9, 2), (10, 14), (11, 11), (11, 28), (12, 25),
+    ]  # fmt: skip
+    in_2021 = us_federal_holidays(2021)
+    # Juneteenth from 2021; Independence Day and Christmas on their dates, a Sunday and a Saturday in 2021 (the
+    # days off were July 5 and December 24).
+    assert {date(2021, 6, 19), date(2021, 7, 4), date(2021, 12, 25)} <= set(in_2021)
+    assert not {date(2021, 7, 5), date(2021, 12, 24), date(2021, 6, 18)} & set(in_2021)
+    assert date(1985, 1, 21) not in us_federal_holidays(1985)  # Martin Luther King Jr. Day from 1986
+
+
 def test_flight_number_rate_uses_that_flights_outcomes_before_the_day(silver_sample, baseline) -> None:
     row = (
         baseline.where("flight_number_flights_28d >= 20")
