@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import dagster as dg
 
+from .days import DayWindow, days_in, window_text
 from .settings import PartitionSettings
 
-DayWindow = tuple[date, date]  # [start, end): the end day is not included
+__all__ = ["DayWindow", "daily_partitions", "day_window", "days_in", "window_text"]
 
 
 def daily_partitions(settings: PartitionSettings) -> dg.DailyPartitionsDefinition:
@@ -32,9 +31,3 @@ def day_window(context: dg.AssetExecutionContext | dg.OutputContext | dg.InputCo
             return None
         window = context.partition_time_window
     return window.start.date(), window.end.date()
-
-
-def window_text(window: DayWindow) -> str:
-    """How a window reads in metadata and messages: first..last day, both included."""
-    start, end = window
-    return f"{start.isoformat()}..{date.fromordinal(end.toordinal() - 1).isoformat()}"

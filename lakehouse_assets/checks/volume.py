@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import dagster as dg
 from pyspark.sql import functions as F
 
-from ..partitions import window_text
+from ..days import days_in, window_text
 from ..quality import judgeable_days, rows_per_day, volume_anomalies
 from ..settings.models import QualitySettings
 from .base import Committed, TableCheck
@@ -20,7 +20,7 @@ def volume_checks(daily: dg.TimeWindowPartitionsDefinition, quality: QualitySett
         start, end = window = committed.window or _newest_day(committed)
         history = committed.warehouse.read(committed.key, (start - timedelta(days=lookback), end), column)
         counts = rows_per_day(history, column)
-        days = [start + timedelta(days=n) for n in range((end - start).days)]
+        days = days_in(window)
         flagged = volume_anomalies(counts, days, lookback, quality.volume_tolerance)
         return dg.AssetCheckResult(
             passed=not flagged,

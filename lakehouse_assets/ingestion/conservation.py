@@ -15,6 +15,7 @@ from datetime import date, datetime
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from ..days import days_in
 from ..tables import TableRef, filter_dates, read_table, rows_per_day, table_exists
 from .file_ledger import LOADED, PARTITION_COLUMN
 
@@ -68,7 +69,7 @@ def day_balances(
     nothing = None if every_day_delivered else Read(0, 0)
     return [
         Balance(day.isoformat(), read.get(day, nothing), loaded_rows.get(day, 0), quarantined_rows.get(day, 0))
-        for day in (date.fromordinal(n) for n in range(window[0].toordinal(), window[1].toordinal()))
+        for day in days_in(window)
     ]
 
 

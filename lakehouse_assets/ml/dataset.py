@@ -9,6 +9,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ..days import days_in
 from ..transforms.features import CATEGORICAL_FEATURES, FEATURE_COLUMNS, KEY_COLUMNS, LABEL, NUMERIC_FEATURES
 
 DATE_COLUMN = "flight_date"
@@ -54,7 +55,7 @@ def labelled_sample(features: DataFrame, start: date, end: date, max_rows: int, 
     """
     window = features.where((F.col(DATE_COLUMN) >= F.lit(start)) & (F.col(DATE_COLUMN) <= F.lit(end)))
     labelled_per_day = _labelled_rows_per_day(window)
-    missing = sorted(set(days_between(start, end)) - set(labelled_per_day))
+    missing = sorted(set(days_in((start, end + timedelta(days=1)))) - set(labelled_per_day))
     if missing:
         raise TrainingDataError(
             f"features/flight_features has no rows for {len(missing)} day(s) of {start}..{end} (first: {missing[0]}, "
@@ -93,8 +94,3 @@ def _labelled_rows_per_day(frame: DataFrame) -> dict[date, int]:
     """Every day present in `frame`, with its number of labelled rows (possibly 0)."""
     counts = frame.groupBy(DATE_COLUMN).agg(F.count(LABEL).alias("labelled")).collect()
     return {row[DATE_COLUMN]: row["labelled"] for row in counts}
-
-
-def days_between(start: date, end: date) -> list[date]:
-    """Every day of [start, end]."""
-    return [start + timedelta(days=n) for n in range((end - start).days + 1)]

@@ -5,7 +5,8 @@ from datetime import date
 import dagster as dg
 from pydantic import Field
 
-from ..landing.layout import LandedFile, days, list_landed, reference_db_path
+from ..days import days_in
+from ..landing.layout import LandedFile, list_landed, reference_db_path
 
 
 class LandingZone(dg.ConfigurableResource):
@@ -18,10 +19,10 @@ class LandingZone(dg.ConfigurableResource):
         return self.drift_policies.get(feed, "rescue")
 
     def files(self, feed: str, start: date, end_exclusive: date) -> list[LandedFile]:
-        return [landed for day in days(start, end_exclusive) for landed in list_landed(self.root, feed, day)]
+        return [landed for day in days_in((start, end_exclusive)) for landed in list_landed(self.root, feed, day)]
 
     def missing_days(self, feed: str, start: date, end_exclusive: date) -> list[date]:
-        return [day for day in days(start, end_exclusive) if not list_landed(self.root, feed, day)]
+        return [day for day in days_in((start, end_exclusive)) if not list_landed(self.root, feed, day)]
 
     @property
     def reference_db(self) -> str:

@@ -11,8 +11,7 @@ from ...ingestion.http_pages import HttpSourceError
 from ...ingestion.weather import OBSERVATION_DATE, PROVENANCE, added_fields, weather_rows
 from ...ingestion.weather_payload import PayloadError, WeatherPage, read_weather_file
 from ...landing.changes import LANDING_DIGEST, day_digests
-from ...landing.layout import days
-from ...partitions import day_window, window_text
+from ...partitions import day_window, days_in, window_text
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
@@ -81,7 +80,7 @@ def _fetch(
     if weather.mode == "api":
         client = weather.client()
         pages, requests = [], 0
-        for day in days(start, end):
+        for day in days_in((start, end)):
             fetched = weather.fetch_day(client, day)
             pages.extend(fetched.pages)
             requests += fetched.requests
