@@ -13,6 +13,7 @@ from .assets import build_assets
 from .assets.reports import build_reports
 from .assets.spark_steps import check_step_launcher
 from .checks import schema_change_checks
+from .freshness import with_freshness_policies
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
@@ -35,7 +36,9 @@ def landing_feeds(settings: Settings) -> tuple[str, ...]:
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
-    assets = build_assets(daily, settings.environment.ml, settings.environment.quality)
+    assets = with_freshness_policies(
+        build_assets(daily, settings.environment.ml, settings.environment.quality), daily, settings.environment.quality
+    )
     checks = schema_change_checks(assets)
     check_keys = {key for definition in [*assets, *checks] for key in definition.check_keys}
     assets += build_reports(daily, sorted(check_keys, key=lambda key: (key.asset_key.to_user_string(), key.name)))

@@ -24,9 +24,10 @@ def quality_checks(
     daily: dg.TimeWindowPartitionsDefinition | None = None,
 ) -> list[TableCheck]:
     """A silver or feature table's checks: its natural key, columns that should rarely be null, and for a daily
-    table (`daily` given) its volume against recent days and the freshness of its newest day."""
+    table (`daily` given) its volume against recent days. A daily table's freshness is not a check: it is the
+    FreshnessPolicy freshness.py gives it."""
     checks = [*key_checks(natural_key), null_rate_check(mostly_present, quality)]
-    return checks + volume_checks(daily, quality) if daily is not None else checks
+    return checks + volume_checks(quality) if daily is not None else checks
 
 
 def schema_change_checks(assets: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:

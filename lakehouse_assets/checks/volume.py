@@ -1,4 +1,5 @@
-"""Non-blocking checks on daily tables: volume against recent days, and freshness of the newest day."""
+"""Non-blocking check on daily tables: each day's volume against recent days. (Freshness is a FreshnessPolicy
+the daemon evaluates: see freshness.py.)"""
 
 from datetime import date, timedelta
 
@@ -9,10 +10,10 @@ from ..days import days_in, window_text
 from ..quality import judgeable_days, rows_per_day, volume_anomalies
 from ..settings.models import QualitySettings
 from .base import Committed, TableCheck
-from .names import NEWEST_PARTITION_FRESH, VOLUME_WITHIN_RECENT_RANGE
+from .names import VOLUME_WITHIN_RECENT_RANGE
 
 
-def volume_checks(daily: dg.TimeWindowPartitionsDefinition, quality: QualitySettings) -> list[TableCheck]:
+def volume_checks(quality: QualitySettings) -> list[TableCheck]:
     lookback = quality.volume_lookback_days
 
     def volume(committed: Committed) -> dg.AssetCheckResult:
@@ -35,29 +36,12 @@ def volume_checks(daily: dg.TimeWindowPartitionsDefinition, quality: QualitySett
             },
         )
 
-    def fresh(committed: Committed) -> dg.AssetCheckResult:
-        newest: date | None = committed.table().agg(F.max(committed.column)).first()[0]
-        due_key = daily.get_last_partition_key()
-        due = daily.time_window_for_partition_key(due_key).start.date() if due_key else None
-        lag = (due - newest).days if (due and newest) else None
-        return dg.AssetCheckResult(
-            passed=lag is not None and lag <= quality.freshness_max_lag_days,
-            severity=dg.AssetCheckSeverity.WARN,
-            metadata={"newest_day": str(newest), "latest_due_partition": str(due), "lag_days": lag if lag is not None else -1},
-        )
-
     return [
         TableCheck(
             VOLUME_WITHIN_RECENT_RANGE,
             f"Each day's row count is within ±{quality.volume_tolerance:.0%} of the median of the previous "
             f"{lookback} days.",
             volume,
-        ),
-        TableCheck(
-            NEWEST_PARTITION_FRESH,
-            f"The newest day present is at most {quality.freshness_max_lag_days} day(s) behind the latest due "
-            "partition.",
-            fresh,
         ),
     ]
 

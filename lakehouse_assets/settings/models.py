@@ -275,7 +275,9 @@ class QualitySettings(StrictModel):
     max_null_rate: float = Field(default=0.05, ge=0, le=1)
     volume_tolerance: float = Field(default=0.5, gt=0, description="Allowed relative deviation from the recent median.")
     volume_lookback_days: int = Field(default=7, gt=0)
-    freshness_max_lag_days: int = Field(default=1, ge=0)
+    freshness_max_lag_days: int = Field(
+        default=1, ge=0, description="Days a daily table may go without a materialisation before its FreshnessPolicy fails."
+    )
 
 
 class EnvSettings(StrictModel):

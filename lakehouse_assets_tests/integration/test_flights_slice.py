@@ -118,7 +118,7 @@ def test_a_missing_landing_day_fails_the_run_and_writes_nothing(spark, seeded, l
 
 SILVER = dg.AssetKey(["silver", "flights"])
 SCHEMA_CHANGE = "column_schema_change"
-SILVER_CHECKS = {"natural_key_complete", "natural_key_unique", "null_rates_within_threshold", "volume_within_recent_range", "newest_partition_fresh"}
+SILVER_CHECKS = {"natural_key_complete", "natural_key_unique", "null_rates_within_threshold", "volume_within_recent_range"}
 
 
 def test_a_tables_checks_run_in_its_step_and_alone_on_the_committed_table(spark, seeded, lakehouse_defs, instance) -> None:

@@ -35,7 +35,7 @@ def evidence(unbalanced: bool = False) -> QualityEvidence:
         rejected_files=pd.DataFrame([{"source": "flights", "file": "/landing/flights/2013-01-31/gzip.csv", "reason": "gzip-compressed"}]),
         checks=pd.DataFrame(
             [{"asset": "silver/flights", "check": "natural_key_unique", "result": "passed", "details": "repeated_keys=0"},
-             {"asset": "silver/flights", "check": "newest_partition_fresh", "result": "warning", "details": "lag_days=334"}]
+             {"asset": "silver/flights", "check": "volume_within_recent_range", "result": "warning", "details": "days_flagged=1"}]
         ),  # fmt: skip
     )
 

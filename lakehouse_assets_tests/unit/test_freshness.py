@@ -1,0 +1,69 @@
+"""A daily table's freshness is Dagster's FreshnessPolicy, judged by Dagster's freshness daemon. Here the daemon
+itself runs one iteration against this project's definitions and a real instance whose event log holds
+materialisations of known age."""
+
+import time
+from datetime import timedelta
+
+import dagster as dg
+from dagster._core.definitions.freshness import FreshnessState
+from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
+from dagster._core.instance.utils import RUNLESS_JOB_NAME, RUNLESS_RUN_ID
+from dagster._core.remote_origin import InProcessCodeLocationOrigin
+from dagster._core.test_utils import InProcessTestWorkspaceLoadTarget
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from dagster._core.workspace.context import WorkspaceProcessContext
+from dagster._daemon.freshness import FreshnessDaemon
+
+from lakehouse_assets.definitions import build_definitions
+
+DAILY_TABLES = {
+    "bronze/flights", "bronze/flights_quarantine", "bronze/flights_file_ledger", "bronze/weather",
+    "bronze/weather_quarantine", "silver/flights", "silver/weather", "gold/flights_enriched",
+    "gold/daily_delay_summary", "features/flight_features", "scores/flight_delay_scores",
+}  # fmt: skip
+
+
+def materialised(instance: dg.DagsterInstance, key: str, age: timedelta) -> None:
+    """Record a materialisation of `key` that happened `age` ago, as a run would have."""
+    materialization = dg.AssetMaterialization(asset_key=dg.AssetKey.from_user_string(key), partition="2013-01-01")
+    event = DagsterEvent(
+        event_type_value=DagsterEventType.ASSET_MATERIALIZATION.value,
+        job_name=RUNLESS_JOB_NAME,
+        event_specific_data=StepMaterializationData(materialization),
+    )
+    instance.report_dagster_event(event, run_id=RUNLESS_RUN_ID, timestamp=time.time() - age.total_seconds())
+
+
+def test_every_daily_table_and_nothing_else_has_a_freshness_policy(settings) -> None:
+    with_policy = {
+        spec.key.to_user_string()
+        for asset in build_definitions(settings).assets
+        for spec in asset.specs
+        if spec.freshness_policy is not None
+    }
+    assert with_policy == DAILY_TABLES
+
+
+def test_the_daemon_marks_a_daily_table_stale_once_it_misses_more_days_than_allowed(settings, instance) -> None:
+    allowed = settings.environment.quality.freshness_max_lag_days
+    assert allowed == 1  # the shipped default, which the ages below straddle
+    materialised(instance, "silver/flights", timedelta(days=2, hours=1))  # two days missed
+    materialised(instance, "silver/weather", timedelta(days=1, hours=1))  # one missed
+    materialised(instance, "features/flight_features", timedelta(hours=2))  # today's
+    materialised(instance, "ml/delay_model", timedelta(days=30))  # not a daily table: no policy
+
+    origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="lakehouse_assets.definitions", attribute="defs"))
+    with WorkspaceProcessContext(instance, InProcessTestWorkspaceLoadTarget(origin)) as workspace:
+        list(FreshnessDaemon().run_iteration(workspace))
+
+    keys = ["silver/flights", "silver/weather", "features/flight_features", "gold/daily_delay_summary", "ml/delay_model"]
+    records = instance.get_freshness_state_records([dg.AssetKey.from_user_string(key) for key in keys])
+    states = {key.to_user_string(): record.freshness_state for key, record in records.items()}
+    assert states == {
+        "silver/flights": FreshnessState.FAIL,
+        "silver/weather": FreshnessState.WARN,
+        "features/flight_features": FreshnessState.PASS,
+        "gold/daily_delay_summary": FreshnessState.UNKNOWN,  # never materialised
+        "ml/delay_model": FreshnessState.NOT_APPLICABLE,
+    }
