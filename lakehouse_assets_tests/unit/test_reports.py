@@ -1,5 +1,6 @@
 """Report documents: self-contained, with titled and labelled plots, rendering in a real browser."""
 
+import html
 import re
 import time
 from datetime import date
@@ -11,6 +12,7 @@ from click.testing import CliRunner
 
 from lakehouse_assets.cli import main
 from lakehouse_assets.reporting.data_quality import QualityEvidence, data_quality_report, summarize
+from lakehouse_assets.reporting.document import Report
 from lakehouse_assets.reporting.model_report import model_performance_report
 from lakehouse_assets.reporting.operations_report import daily_operations_report
 from lakehouse_assets.reporting.store import list_reports, write_report
@@ -59,6 +61,38 @@ def test_the_document_is_self_contained() -> None:
 def test_an_unbalanced_ledger_is_flagged() -> None:
     html = data_quality_report(evidence(unbalanced=True)).render()
     assert "1 source(s) off" in html and "<td>NO</td>" in html
+
+
+def test_every_value_shown_is_escaped_and_reads_back_unchanged() -> None:
+    """Report text comes from data (carrier names, file paths, reasons, check details): none of it may become markup,
+    in an element or in an attribute, and each must read back exactly as it was given."""
+    hostile = '<script>alert("x")</script> & \'quoted\''
+    report = (
+        Report(title=hostile, subtitle=hostile)
+        .numbers({hostile: (hostile, "bad")})
+        .heading(hostile)
+        .text(hostile, note=True)
+        .figure(b"\x89PNG\r\n\x1a\n", alt=hostile)
+        .table(pd.DataFrame({hostile: [hostile], "rows": [1_234]}))
+    )
+    page = report.render()
+    assert "<script" not in page
+    shown = {
+        "title": re.findall(r"<title>(.*?)</title>", page),
+        "h1": re.findall(r"<h1>(.*?)</h1>", page),
+        "subtitle": re.findall(r'<p class="subtitle">(.*?)</p>', page),
+        "number value": re.findall(r'<div class="value">(.*?)</div>', page),
+        "number label": re.findall(r'<div class="label">(.*?)</div>', page),
+        "heading": re.findall(r"<h2>(.*?)</h2>", page),
+        "text": re.findall(r'<p class="note">(.*?)</p>', page),
+        "alt text": re.findall(r'alt="([^"]*)"', page),  # a raw quote would end the attribute early
+        "column header": re.findall(r'<th class="">(.*?)</th>', page),
+        "cell": re.findall(r"<td>(.*?)</td>", page),
+    }
+    assert {where: [html.unescape(value) for value in values] for where, values in shown.items()} == {
+        where: [hostile] for where in shown
+    }
+    assert '<td class="num">1,234</td>' in page
 
 
 def test_reports_are_stored_atomically_and_listed_newest_first(tmp_path: Path) -> None:
