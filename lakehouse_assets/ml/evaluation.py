@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.calibration import calibration_curve
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 CALIBRATION_BINS = 10
@@ -31,15 +32,30 @@ def score(label: np.ndarray | pd.Series, probability: np.ndarray) -> dict[str, f
 def calibration_table(
     label: np.ndarray | pd.Series, probability: np.ndarray, bins: int = CALIBRATION_BINS
 ) -> pd.DataFrame:
-    """Rows grouped into equal-width probability bins: mean predicted probability against the observed share."""
-    frame = pd.DataFrame({"label": np.asarray(label, dtype=int), "probability": np.asarray(probability, dtype=float)})
-    frame["bin"] = np.minimum((frame["probability"] * bins).astype(int), bins - 1)
-    table = frame.groupby("bin").agg(
-        mean_probability=("probability", "mean"), observed_share=("label", "mean"), rows=("label", "size")
+    """Rows grouped into equal-width probability bins: mean predicted probability against the observed share.
+
+    Both come from scikit-learn's `calibration_curve(strategy="uniform")`, the curve the calibration plots draw. The
+    rows of each bin are counted with the bin assignment it uses (a probability on an inner edge falls in the bin
+    below), so a table row and a point of the curve describe the same flights. Empty bins are left out."""
+    label = np.asarray(label, dtype=int)
+    probability = np.asarray(probability, dtype=float)
+    if len(probability):
+        observed_share, mean_probability = calibration_curve(label, probability, n_bins=bins, strategy="uniform")
+    else:  # calibration_curve needs at least one row
+        observed_share = mean_probability = np.empty(0)
+    inner_edges = np.linspace(0.0, 1.0, bins + 1)[1:-1]
+    rows = np.bincount(np.searchsorted(inner_edges, probability), minlength=bins)
+    filled = np.flatnonzero(rows)
+    return pd.DataFrame(
+        {
+            "bin": filled,
+            "bin_low": filled / bins,
+            "bin_high": (filled + 1) / bins,
+            "rows": rows[filled],
+            "mean_probability": mean_probability,
+            "observed_share": observed_share,
+        }
     )
-    table["bin_low"] = table.index / bins
-    table["bin_high"] = (table.index + 1) / bins
-    return table.reset_index()[["bin", "bin_low", "bin_high", "rows", "mean_probability", "observed_share"]]
 
 
 def expected_calibration_error(label: np.ndarray, probability: np.ndarray, bins: int = CALIBRATION_BINS) -> float:

@@ -1,4 +1,7 @@
-"""Evaluation figures as PNG files: ROC, precision-recall, calibration (model beside baseline), feature importance."""
+"""Evaluation figures as PNG files: ROC, precision-recall, calibration (model beside baseline), feature importance.
+
+The curves are scikit-learn's displays drawn on axes of ours (`draw_*`), which the model performance report uses
+too, so the training run's figures and the report's show the same curves."""
 
 from __future__ import annotations
 
@@ -11,11 +14,13 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from sklearn.metrics import precision_recall_curve, roc_curve  # noqa: E402
+from sklearn.calibration import CalibrationDisplay  # noqa: E402
+from sklearn.metrics import PrecisionRecallDisplay, RocCurveDisplay  # noqa: E402
 
-from .evaluation import calibration_table  # noqa: E402
+from .evaluation import CALIBRATION_BINS  # noqa: E402
 
 PLOT_FILES = ("roc.png", "precision_recall.png", "calibration.png", "feature_importance.png")
+REFERENCE_LINE = {"linestyle": ":", "color": "grey"}  # chance level, share delayed
 
 
 def write_plots(
@@ -35,33 +40,58 @@ def write_plots(
     ]
 
 
+def draw_roc(axes, label, probabilities: Mapping[str, np.ndarray], chance: str = "chance") -> None:
+    """One ROC curve per model, named with its AUC, then the chance diagonal."""
+    last = len(probabilities) - 1
+    for position, (name, probability) in enumerate(probabilities.items()):
+        display = RocCurveDisplay.from_predictions(
+            label, probability, name=name, ax=axes, plot_chance_level=position == last,
+            chance_level_kw={"label": chance, **REFERENCE_LINE},
+        )  # fmt: skip
+        display.line_.set_label(f"{name} (AUC {display.roc_auc:.3f})")  # three decimals, as the metrics tables show
+
+
+def draw_precision_recall(
+    axes, label, probabilities: Mapping[str, np.ndarray], share: str = "share delayed"
+) -> None:
+    """One precision-recall curve per model, named with its area (average precision: `pr_auc` of the metrics), then
+    the precision of alarming on every flight, the share delayed. Drawn as steps, the curve that area is of."""
+    last = len(probabilities) - 1
+    for position, (name, probability) in enumerate(probabilities.items()):
+        display = PrecisionRecallDisplay.from_predictions(
+            label, probability, name=name, ax=axes, plot_chance_level=position == last,
+            chance_level_kw={"label": share, **REFERENCE_LINE},
+        )  # fmt: skip
+        display.line_.set_label(f"{name} (PR AUC {display.average_precision:.3f})")
+
+
+def draw_calibration(axes, label, probabilities: Mapping[str, np.ndarray]) -> None:
+    """Mean predicted probability against observed share in the bins of `calibration_table`, one line per model,
+    and the perfectly calibrated diagonal."""
+    for position, (name, probability) in enumerate(probabilities.items()):
+        CalibrationDisplay.from_predictions(
+            label, probability, n_bins=CALIBRATION_BINS, strategy="uniform", name=name, ax=axes,
+            ref_line=position == 0, marker="o",
+        )  # fmt: skip
+
+
 def _roc(path: Path, label, probabilities, subtitle: str) -> Path:
     figure, axes = plt.subplots(figsize=(6, 6))
-    for name, probability in probabilities.items():
-        false_positive, true_positive, _ = roc_curve(label, probability)
-        area = np.trapezoid(true_positive, false_positive)
-        axes.plot(false_positive, true_positive, label=f"{name} (AUC {area:.3f})")
-    axes.plot([0, 1], [0, 1], linestyle=":", color="grey", label="chance")
+    draw_roc(axes, label, probabilities)
     _finish(figure, axes, path, "ROC curve on the holdout", subtitle, "False positive rate", "True positive rate")
     return path
 
 
 def _precision_recall(path: Path, label, probabilities, subtitle: str) -> Path:
     figure, axes = plt.subplots(figsize=(6, 6))
-    for name, probability in probabilities.items():
-        precision, recall, _ = precision_recall_curve(label, probability)
-        axes.plot(recall, precision, label=name)
-    axes.axhline(float(np.mean(label)), linestyle=":", color="grey", label="share delayed")
+    draw_precision_recall(axes, label, probabilities)
     _finish(figure, axes, path, "Precision-recall on the holdout", subtitle, "Recall", "Precision")
     return path
 
 
 def _calibration(path: Path, label, probabilities, subtitle: str) -> Path:
     figure, axes = plt.subplots(figsize=(6, 6))
-    for name, probability in probabilities.items():
-        table = calibration_table(label, probability)
-        axes.plot(table["mean_probability"], table["observed_share"], marker="o", label=name)
-    axes.plot([0, 1], [0, 1], linestyle=":", color="grey", label="perfectly calibrated")
+    draw_calibration(axes, label, probabilities)
     _finish(
         figure, axes, path, "Calibration on the holdout", subtitle,
         "Mean predicted probability of delay", "Observed share delayed > 15 min",

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-from sklearn.metrics import precision_recall_curve, roc_curve
+from functools import partial
 
-from ..ml.evaluation import calibration_table
+import pandas as pd
+
+from ..ml.plots import draw_calibration, draw_precision_recall, draw_roc
 from .document import Report
 from .model_performance import (
     ModelEvidence,
@@ -16,9 +16,8 @@ from .model_performance import (
     previous_on_same_rows,
     summarize,
 )
-from .plots import bar_chart, curves, line_chart
+from .plots import bar_chart, drawn_curves, line_chart
 
-_DIAGONAL = ([0, 1], [0, 1])
 HEADERS = {
     "roc_auc": "ROC AUC", "pr_auc": "PR AUC", "brier": "Brier", "log_loss": "log loss",
     "expected_calibration_error": "calibration error", "importance_mean": "mean drop in ROC AUC",
@@ -38,24 +37,16 @@ def curve_plots(evidence: ModelEvidence, dpi: int = 110) -> dict[str, bytes]:
         label = same.label_delayed.to_numpy(dtype=int)
         series = {f"v{evidence.version}": same.probability.to_numpy(), "baseline": same.baseline_probability.to_numpy(),
                   f"v{evidence.previous.version} (previous champion)": same.previous_probability.to_numpy()}  # fmt: skip
-    roc, pr, calibration = {}, {}, {}
-    for name, probability in series.items():
-        false_positive, true_positive, _ = roc_curve(label, probability)
-        roc[f"{name} (AUC {np.trapezoid(true_positive, false_positive):.3f})"] = (false_positive, true_positive)
-        precision, recall, _ = precision_recall_curve(label, probability)
-        pr[name] = (recall, precision)
-        table = calibration_table(label, probability)
-        calibration[name] = (table.mean_probability, table.observed_share)
-    share = float(label.mean())
+    share = f"share delayed ({float(label.mean()):.1%})"
     return {
-        "roc": curves(roc, title="ROC on the holdout", xlabel="false positive rate", ylabel="true positive rate",
-                      reference=(*_DIAGONAL, "chance"), dpi=dpi),
-        "precision_recall": curves(pr, title="Precision-recall on the holdout", xlabel="recall (share of delays caught)",
-                                   ylabel="precision (share of alarms right)", reference=([0, 1], [share, share],
-                                   f"share delayed ({share:.1%})"), dpi=dpi),
-        "calibration": curves(calibration, title="Calibration on the holdout", xlabel="mean predicted P(delay)",
-                              ylabel="observed share > 15 min late", reference=(*_DIAGONAL, "perfectly calibrated"),
-                              markers=True, dpi=dpi),
+        "roc": drawn_curves(partial(draw_roc, label=label, probabilities=series), title="ROC on the holdout",
+                            xlabel="false positive rate", ylabel="true positive rate", dpi=dpi),
+        "precision_recall": drawn_curves(partial(draw_precision_recall, label=label, probabilities=series, share=share),
+                                         title="Precision-recall on the holdout", xlabel="recall (share of delays caught)",
+                                         ylabel="precision (share of alarms right)", dpi=dpi),
+        "calibration": drawn_curves(partial(draw_calibration, label=label, probabilities=series),
+                                    title="Calibration on the holdout", xlabel="mean predicted P(delay)",
+                                    ylabel="observed share > 15 min late", dpi=dpi),
     }  # fmt: skip
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import matplotlib
 
@@ -12,6 +12,7 @@ matplotlib.use("Agg")  # no display: figures are rendered to files and embedded
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 PALETTE = ["#1f6f8b", "#e07a5f", "#3d405b", "#81b29a", "#f2cc8f", "#99582a", "#6d597a", "#b56576"]
@@ -107,12 +108,23 @@ def curves(
 ) -> bytes:  # fmt: skip
     """One line per named (x, y) series on a unit square (ROC, precision-recall, calibration); `reference` is a
     dotted grey line such as chance or perfect calibration, with its label."""
+
+    def draw(axis) -> None:
+        for name, (x, y) in series.items():
+            axis.plot(list(x), list(y), label=name, marker="o" if markers else None, markersize=4)
+        if reference is not None:
+            axis.plot(list(reference[0]), list(reference[1]), linestyle=":", color="#888888", label=reference[2])
+
+    return drawn_curves(draw, title=title, xlabel=xlabel, ylabel=ylabel, dpi=dpi)
+
+
+def drawn_curves(draw: Callable[[Axes], object], *, title: str, xlabel: str, ylabel: str, dpi: int = 110) -> bytes:
+    """Curves on a unit square that `draw` puts on the axes it is given, e.g. scikit-learn's ROC, precision-recall
+    and calibration displays (`from_predictions(..., ax=axis)`); lines without a colour of their own take the
+    palette's, in order."""
     figure, axis = plt.subplots(figsize=(5.4, 4.6))
-    for position, (name, (x, y)) in enumerate(series.items()):
-        axis.plot(list(x), list(y), label=name, color=PALETTE[position % len(PALETTE)], marker="o" if markers else None,
-                  markersize=4)  # fmt: skip
-    if reference is not None:
-        axis.plot(list(reference[0]), list(reference[1]), linestyle=":", color="#888888", label=reference[2])
+    axis.set_prop_cycle(color=PALETTE)
+    draw(axis)
     axis.set(title=title, xlabel=xlabel, ylabel=ylabel, xlim=(0, 1), ylim=(0, 1.02))
     axis.grid(alpha=0.3)
     axis.legend(frameon=False, fontsize=8, loc="best")

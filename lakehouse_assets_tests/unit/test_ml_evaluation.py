@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.calibration import calibration_curve
 from sklearn.metrics import roc_auc_score
 
 from lakehouse_assets.ml.evaluation import calibration_table, expected_calibration_error, improvement, per_day, score
@@ -33,6 +34,24 @@ def test_calibration_bins_compare_predicted_and_observed() -> None:
     assert table["rows"].tolist() == [2, 4]
     # ECE: rows-weighted |0.05 - 0| and |0.95 - 0.75|
     assert expected_calibration_error(label, probability) == pytest.approx((2 * 0.05 + 4 * 0.2) / 6)
+
+
+def test_the_calibration_table_is_scikit_learns_curve_with_the_rows_of_each_bin() -> None:
+    probability = np.array([0.0, 0.1, 0.15, 0.5, 0.5, 0.72, 1.0])
+    label = np.array([0, 0, 1, 1, 0, 1, 1])
+    table = calibration_table(label, probability)
+    observed_share, mean_probability = calibration_curve(label, probability, n_bins=10, strategy="uniform")
+    assert table["observed_share"].tolist() == observed_share.tolist()
+    assert table["mean_probability"].tolist() == mean_probability.tolist()
+    # As calibration_curve bins them: a probability on an inner edge (0.1, 0.5) counts in the bin below it.
+    assert table["bin"].tolist() == [0, 1, 4, 7, 9]
+    assert table["rows"].tolist() == [2, 1, 2, 1, 1]
+    assert table[["bin_low", "bin_high"]].iloc[2].tolist() == [0.4, 0.5]
+
+
+def test_no_rows_make_an_empty_calibration_table() -> None:
+    assert calibration_table(np.array([]), np.array([])).empty
+    assert np.isnan(expected_calibration_error(np.array([]), np.array([])))
 
 
 def test_per_day_metrics_have_one_row_per_day() -> None:
