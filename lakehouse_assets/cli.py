@@ -4,7 +4,8 @@ API, list and restore table versions, fetch Delta jars for offline use."""
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, nullcontext
 from datetime import date
 
 import click
@@ -38,31 +39,76 @@ def seed(start, end) -> None:
 @main.command()
 @click.option("--start", type=click.DateTime(["%Y-%m-%d"]), help="First day (default: partitions.start).")
 @click.option("--end", type=click.DateTime(["%Y-%m-%d"]), help="Last day, inclusive (default: partitions.end).")
-def demo(start, end) -> None:
-    """Seed the landing zone, then materialise the whole graph for the range in one Dagster run."""
+@click.option("--verbose", is_flag=True, help="Show Dagster's event stream and Spark's output instead of the progress view.")
+def demo(start, end, verbose) -> None:
+    """Seed the landing zone, then materialise the whole graph for the range in one Dagster run.
+
+    The terminal shows the run's progress and a summary; Dagster's events, Spark's output and warnings go to a
+    log file under $LAKEHOUSE_HOME/logs/ (`--verbose` shows them instead)."""
+    import uuid
+
+    from rich.console import Console
+
     from .definitions import build_definitions
-    from .runs import demo_selection, local_instance, materialize_range
+    from .run_console import RunProgress, failed_steps, log_path, minutes, output_to_log, phase_seconds
+    from .runs import demo_selection, local_instance, materialize_range, step_count
 
     settings = _load()
     first, last = _range(settings, start, end)
-    _seed(settings, first, last)
-    defs = build_definitions(settings)
-    selection, notes = demo_selection(settings.environment.ml, first, last, lambda: _champion(settings) is not None)
-    click.echo(f"materialising {'every asset' if not notes else 'the graph'} for {first}..{last} in one run (env {settings.env})")
-    for note in notes:
-        click.echo(f"  note: {note}")
-    result = materialize_range(
-        defs, first, last, selection=selection, instance=local_instance(settings.home), raise_on_error=False
-    )
-    for line in summarize(result):
-        click.echo(line)
-    if not result.success:
-        raise click.ClickException(f"run {result.run_id} failed; see the step errors above")
-    click.echo(
-        f"\nrun {result.run_id} succeeded. Browse the graph and this run with:\n"
-        f"  make dev    (or: DAGSTER_HOME={settings.home / 'dagster'} dagster dev -h 127.0.0.1)\n"
-        "  then open http://127.0.0.1:3000"
-    )
+    began = time.monotonic()
+    seeded = _seed(settings, first, last)
+    seed_seconds = time.monotonic() - began
+    click.echo(f"landing zone seeded for {first}..{last}: {seeded.written} files written, {seeded.unchanged} unchanged")
+    log = log_path(settings.home, "demo")
+    with nullcontext(sys.stdout) if verbose else output_to_log(log) as terminal:
+
+        def say(line: str) -> None:
+            click.echo(line, file=terminal)
+
+        if not verbose:
+            say(f"Dagster's events, Spark's output and warnings: {log}")
+        defs = build_definitions(settings)
+        selection, notes = demo_selection(settings.environment.ml, first, last, lambda: _champion(settings) is not None)
+        for note in notes:
+            say(f"  note: {note}")
+        run_id = str(uuid.uuid4())
+        say(f"run {run_id}: {'every asset' if not notes else 'the graph'} for {first}..{last} (env {settings.env})")
+        progress = (
+            nullcontext()
+            if verbose
+            else RunProgress(
+                local_instance(settings.home), run_id, step_count(defs, selection), f"{first}..{last}",
+                Console(file=terminal, highlight=False),
+            )
+        )  # fmt: skip
+        with progress:
+            result = materialize_range(
+                defs, first, last, selection, local_instance(settings.home), raise_on_error=False, run_id=run_id
+            )
+        if not result.success:
+            failures = failed_steps(result) or [("(no step)", "the run failed before any step started")]
+            lines = [f"run {run_id} failed"] + [f"  {step}: {why}" for step, why in failures[:3]]
+            raise click.ClickException("\n".join([*lines, "  (details above)" if verbose else f"  log: {log}"]))
+        phases = {"seed": seed_seconds, **phase_seconds(result)}
+        took = " · ".join(f"{phase} {minutes(seconds)}" for phase, seconds in phases.items())
+        say(f"run succeeded in {minutes(time.monotonic() - began)} ({took})")
+        for line in summary(settings, result):
+            say(line)
+        say(
+            "browse the graph and this run: make dev (or: DAGSTER_HOME="
+            f"{settings.home / 'dagster'} dagster dev -h 127.0.0.1), then open http://127.0.0.1:3000"
+        )
+        say(f"browse the model's runs: {_target(settings).ui_command()}")
+        if not verbose:
+            say(f"log: {log}")
+
+
+def summary(settings, result) -> list[str]:
+    """The tables by layer with the rows written, the model against its baseline, where the reports are."""
+    from .run_console import model_line, report_lines, table_lines
+
+    model = model_line(result)
+    return [*table_lines(result), *([model] if model else []), *report_lines(settings.environment.storage.reports)]
 
 
 @main.command("report")
@@ -258,23 +304,6 @@ def _champion(settings):
 
     target = _target(settings)
     return version_by_alias(target.client(), target.model_name, CHAMPION)
-
-
-def summarize(result) -> list[str]:
-    """One line per asset: partitions written, rows over those partitions, where the table is."""
-    totals: dict[str, list] = {}
-    for event in result.get_asset_materialization_events():
-        materialization = event.materialization
-        entry = totals.setdefault(materialization.asset_key.to_user_string(), [0, 0, ""])
-        entry[0] += 1
-        rows = materialization.metadata.get("dagster/row_count")
-        entry[1] += rows.value if rows else 0
-        location = materialization.metadata.get("location")
-        entry[2] = location.value if location else entry[2]
-    return [
-        f"  {key:32} {partitions:>4} partition(s) {rows:>9,} rows  {location}"
-        for key, (partitions, rows, location) in sorted(totals.items())
-    ]
 
 
 def _range(settings, start, end) -> tuple[date, date]:

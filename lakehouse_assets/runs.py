@@ -28,19 +28,30 @@ def materialize_range(
     selection: dg.AssetSelection | None = None,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
+    run_id: str | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialise `selection` (default: everything) for the days [start, end] in a single run.
 
     Assets computed together (e.g. bronze/flights with its quarantine and file ledger) are selected together.
     """
-    job = defs.resolve_implicit_global_asset_job_def()
-    keys = (selection or dg.AssetSelection.all()).required_multi_asset_neighbors().resolve(defs.resolve_asset_graph())
-    return job.execute_in_process(
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
         instance=instance,
-        asset_selection=sorted(keys),
+        asset_selection=selected_keys(defs, selection),
         raise_on_error=raise_on_error,
+        run_id=run_id,
         tags={ASSET_PARTITION_RANGE_START_TAG: start.isoformat(), ASSET_PARTITION_RANGE_END_TAG: end.isoformat()},
     )
+
+
+def selected_keys(defs: dg.Definitions, selection: dg.AssetSelection | None) -> list[dg.AssetKey]:
+    keys = (selection or dg.AssetSelection.all()).required_multi_asset_neighbors().resolve(defs.resolve_asset_graph())
+    return sorted(keys)
+
+
+def step_count(defs: dg.Definitions, selection: dg.AssetSelection | None) -> int:
+    """How many steps `materialize_range` runs for `selection`: one per asset step, plus the checks' own."""
+    job = defs.resolve_implicit_global_asset_job_def()
+    return len(job.get_subset(asset_selection=set(selected_keys(defs, selection))).graph.nodes)
 
 
 MODEL_KEY = dg.AssetKey(["ml", "delay_model"])
