@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, columns_of, same_name
+
 NATURAL_KEY = ("flight_date", "carrier", "flight", "origin", "sched_dep_time")
 
 _INTEGER_COLUMNS = (
@@ -85,3 +87,22 @@ def clean_flights(bronze: DataFrame, airports: DataFrame) -> DataFrame:
         F.col("dep_time").isNull().alias("cancelled"),
         (F.col("dep_time").isNotNull() & F.col("arr_delay").isNull()).alias("diverted"),
     )
+
+
+_BRONZE = "bronze/flights"
+_AIRPORTS = "silver/airports"
+_DEPARTURE = columns_of(_BRONZE, "flight_date", "sched_dep_time") + columns_of(_AIRPORTS, "tzone")
+_ARRIVAL = _DEPARTURE + columns_of(_BRONZE, "sched_arr_time")  # compared with the departure to find the day
+LINEAGE: ColumnLineage = {
+    **same_name(_BRONZE, (*NATURAL_KEY, *_TEXT_COLUMNS, *_INTEGER_COLUMNS)),
+    "sched_dep_hour": columns_of(_BRONZE, "sched_dep_time"),
+    "origin_tz": columns_of(_AIRPORTS, "tzone"),
+    "dest_tz": columns_of(_AIRPORTS, "tzone"),
+    "sched_dep_local": columns_of(_BRONZE, "flight_date", "sched_dep_time"),
+    "sched_dep_utc": _DEPARTURE,
+    "dep_utc": _DEPARTURE + columns_of(_BRONZE, "dep_delay"),
+    "sched_arr_utc": _ARRIVAL,
+    "arr_utc": _ARRIVAL + columns_of(_BRONZE, "arr_delay"),
+    "cancelled": columns_of(_BRONZE, "dep_time"),
+    "diverted": columns_of(_BRONZE, "dep_time", "arr_delay"),
+}

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, renamed, same_name
+
 
 def _one_per_key(frame: DataFrame, key: str) -> DataFrame:
     """Deterministically keep one row per key (the most complete: fewest nulls, then lowest values)."""
@@ -54,3 +56,21 @@ def clean_planes(bronze: DataFrame) -> DataFrame:
         ),
         "tailnum",
     )
+
+
+# Column lineage of each dimension (`_one_per_key` picks rows, it computes no column).
+AIRLINES_LINEAGE: ColumnLineage = same_name("bronze/airlines", ("carrier", "name"))
+AIRPORTS_LINEAGE: ColumnLineage = renamed(
+    "bronze/airports",
+    {
+        "faa": "faa", "name": "name", "lat": "lat", "lon": "lon", "altitude_ft": "alt", "utc_offset_hours": "tz",
+        "dst": "dst", "tzone": "tzone",
+    },
+)  # fmt: skip
+PLANES_LINEAGE: ColumnLineage = renamed(
+    "bronze/planes",
+    {
+        "tailnum": "tailnum", "year_built": "year", "type": "type", "manufacturer": "manufacturer", "model": "model",
+        "engines": "engines", "seats": "seats", "speed_mph": "speed", "engine": "engine",
+    },
+)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, renamed
 from .flights import latest_delivery
 
 NATURAL_KEY = ("origin", "observed_hour_utc")
@@ -53,3 +54,12 @@ def clean_weather(bronze: DataFrame) -> DataFrame:
         *_DELIVERY_ORDER,
     )
     return latest_delivery(typed, NATURAL_KEY, _DELIVERY_ORDER)
+
+
+LINEAGE: ColumnLineage = renamed(
+    "bronze/weather",
+    {
+        "observation_date": "observation_date", "origin": "origin", "observed_hour_utc": "time_hour",
+        "local_hour": "hour", **_SOURCE_NAMES,
+    },
+)  # fmt: skip
