@@ -19,13 +19,27 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..transforms.features import CONTEXT_COLUMNS, KEY_COLUMNS
+from ..lineage import NO_UPSTREAM, ColumnLineage, columns_of, same_name
+from ..transforms.features import CONTEXT_COLUMNS, FEATURE_COLUMNS, KEY_COLUMNS
 from .registry import CHAMPION, version_by_alias
 
 SCORE_COLUMNS = (
     "delay_probability", "predicted_delayed", "decision_threshold", "model_name", "model_version", "in_sample",
     "scored_at",
 )  # fmt: skip
+_FEATURES = "features/flight_features"
+# The prediction comes from the model's inputs (the feature columns it was trained on); the model's name,
+# version and threshold, and the time of scoring, come from no column.
+LINEAGE: ColumnLineage = {
+    **same_name(_FEATURES, (*KEY_COLUMNS, *CONTEXT_COLUMNS)),
+    "delay_probability": columns_of(_FEATURES, *FEATURE_COLUMNS),
+    "predicted_delayed": columns_of(_FEATURES, *FEATURE_COLUMNS),
+    "decision_threshold": NO_UPSTREAM,
+    "model_name": NO_UPSTREAM,
+    "model_version": NO_UPSTREAM,
+    "in_sample": columns_of(_FEATURES, "flight_date"),
+    "scored_at": NO_UPSTREAM,
+}
 # Spark types each MLflow column type accepts without loss.
 _ACCEPTED = {
     "double": (T.DoubleType, T.FloatType, T.IntegerType, T.LongType, T.ShortType, T.ByteType),

@@ -21,8 +21,11 @@ from functools import reduce
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, columns_of, same_name
 from .gold import DELAY_THRESHOLD_MINUTES
+from .schedule_features import LINEAGE as SCHEDULE_LINEAGE
 from .schedule_features import PLANE_FEATURES, SCHEDULE_FEATURES, schedule_features
+from .weather_features import LINEAGE as WEATHER_LINEAGE
 from .weather_features import WEATHER_FEATURES, weather_features
 
 LONGEST_WINDOW_DAYS = 28
@@ -52,6 +55,12 @@ _RATE_WINDOWS = (
     ("dest_delay_rate_7d", ("dest",), 7),
     ("flight_number_delay_rate_28d", ("carrier", "flight"), 28),
 )
+# Flights with a known outcome over the window and grouping of a rate: feature -> that rate.
+_FLIGHT_COUNTS = {
+    "plane_flights_28d": "plane_delay_rate_28d",
+    "route_flights_28d": "route_delay_rate_28d",
+    "flight_number_flights_28d": "flight_number_delay_rate_28d",
+}
 # Network-wide totals per window length: the prior each rate is smoothed towards.
 _PRIOR_WINDOWS = tuple((f"network_{days}d", (), days) for days in sorted({days for _, _, days in _RATE_WINDOWS}))
 _ALL_WINDOWS = (*_RATE_WINDOWS, *_PRIOR_WINDOWS)
@@ -59,9 +68,7 @@ NUMERIC_FEATURES = (
     *SCHEDULE_FEATURES,
     *PLANE_FEATURES,
     *[name for name, _, _ in _RATE_WINDOWS],
-    "plane_flights_28d",
-    "route_flights_28d",
-    "flight_number_flights_28d",
+    *_FLIGHT_COUNTS,
     *WEATHER_FEATURES,
 )
 FEATURE_COLUMNS = (*CATEGORICAL_FEATURES, *NUMERIC_FEATURES)
@@ -167,9 +174,8 @@ def _rates(outcomes: DataFrame, targets: DataFrame) -> DataFrame:
         rates[name] = (F.coalesce(F.col(f"{name}_d"), F.lit(0)) + SMOOTHING_FLIGHTS * F.coalesce(prior, F.lit(0.0))) / (
             F.coalesce(F.col(f"{name}_n"), F.lit(0)) + SMOOTHING_FLIGHTS
         )
-    rates["plane_flights_28d"] = F.coalesce(F.col("plane_delay_rate_28d_n"), F.lit(0))
-    rates["route_flights_28d"] = F.coalesce(F.col("route_delay_rate_28d_n"), F.lit(0))
-    rates["flight_number_flights_28d"] = F.coalesce(F.col("flight_number_delay_rate_28d_n"), F.lit(0))
+    for count, rate in _FLIGHT_COUNTS.items():
+        rates[count] = F.coalesce(F.col(f"{rate}_n"), F.lit(0))
     return targets.join(per_flight.select(*KEY_COLUMNS, *[v.alias(k) for k, v in rates.items()]), list(KEY_COLUMNS), "left")
 
 
@@ -191,3 +197,18 @@ def flight_features(
         *[F.col(name).cast("double").alias(name) for name in NUMERIC_FEATURES],
         label.alias(LABEL),
     )
+
+
+_FLIGHTS = "silver/flights"
+# An outcome counts from the day it became known (arrival instant, cancellation or flight date) and is a delay
+# by its arrival delay.
+_OUTCOME = columns_of(_FLIGHTS, "arr_delay", "arr_utc", "cancelled", "flight_date")
+_RATE_LINEAGE = {name: _OUTCOME + columns_of(_FLIGHTS, *keys) for name, keys, _ in _RATE_WINDOWS}
+LINEAGE: ColumnLineage = {
+    **same_name(_FLIGHTS, (*KEY_COLUMNS, *CONTEXT_COLUMNS)),
+    **SCHEDULE_LINEAGE,
+    **_RATE_LINEAGE,
+    **{count: _RATE_LINEAGE[rate] for count, rate in _FLIGHT_COUNTS.items()},
+    **WEATHER_LINEAGE,
+    LABEL: columns_of(_FLIGHTS, "arr_delay"),
+}

@@ -5,6 +5,11 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, columns_of, renamed, same_name
+from . import flights as silver_flights
+from .reference import PLANES_LINEAGE
+from .weather import UNITS as WEATHER_MEASUREMENTS
+
 DELAY_THRESHOLD_MINUTES = 15
 
 
@@ -61,3 +66,36 @@ def daily_delay_summary(flights: DataFrame) -> DataFrame:
             F.sum((F.col("arr_delay") > DELAY_THRESHOLD_MINUTES).cast("int")) / F.sum(arrived.cast("int")), 4
         ).alias("share_arr_delayed_15"),
     )
+
+
+_FLIGHTS = "silver/flights"
+_AIRPORT_COLUMNS = {"name": "name", "lat": "lat", "lon": "lon", "altitude_ft": "altitude_ft"}
+ENRICHED_LINEAGE: ColumnLineage = {
+    **same_name(_FLIGHTS, silver_flights.LINEAGE),  # every column of silver/flights, as it is
+    **renamed("silver/weather", {f"weather_{column}": column for column in WEATHER_MEASUREMENTS}),
+    **renamed("silver/planes", {f"plane_{column}": column for column in PLANES_LINEAGE if column != "tailnum"}),
+    "airline_name": columns_of("silver/airlines", "name"),
+    **{
+        f"{role}_{name}": columns_of("silver/airports", column)
+        for role in ("origin", "dest")
+        for name, column in _AIRPORT_COLUMNS.items()
+    },
+}
+
+_PER_DAY_CARRIER_ORIGIN = columns_of(_FLIGHTS, "flight_date", "carrier", "origin")
+SUMMARY_LINEAGE: ColumnLineage = {
+    **same_name(_FLIGHTS, ("flight_date", "carrier", "origin")),
+    "flights": _PER_DAY_CARRIER_ORIGIN,
+    **{
+        name: _PER_DAY_CARRIER_ORIGIN + columns_of(_FLIGHTS, column)
+        for name, column in {
+            "cancellations": "cancelled",
+            "diversions": "diverted",
+            "mean_dep_delay_min": "dep_delay",
+            "p90_dep_delay_min": "dep_delay",
+            "mean_arr_delay_min": "arr_delay",
+            "p90_arr_delay_min": "arr_delay",
+            "share_arr_delayed_15": "arr_delay",
+        }.items()
+    },
+}

@@ -11,6 +11,8 @@ from pandas.tseries.holiday import Holiday, USFederalHolidayCalendar
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, columns_of
+
 SCHEDULE_FEATURES = (
     "sched_dep_hour", "sched_dep_minute_of_day", "day_of_week", "distance", "sched_block_minutes",
     "origin_flights_in_hour", "origin_flights_in_day", "carrier_flights_in_day", "tail_leg_of_day",
@@ -74,3 +76,25 @@ def schedule_features(targets: DataFrame, planes: DataFrame, start: date, end_ex
         .join(plane, "tailnum", "left")
         .withColumn("plane_age_years", F.year("flight_date") - F.col("year_built"))
     )
+
+
+_FLIGHTS = "silver/flights"
+_TAIL_DAY = columns_of(_FLIGHTS, "flight_date", "tailnum", "sched_dep_utc")  # a plane's legs, in departure order
+LINEAGE: ColumnLineage = {
+    "sched_dep_hour": columns_of(_FLIGHTS, "sched_dep_hour"),
+    "sched_dep_minute_of_day": columns_of(_FLIGHTS, "sched_dep_hour", "sched_dep_time"),
+    "day_of_week": columns_of(_FLIGHTS, "flight_date"),
+    "distance": columns_of(_FLIGHTS, "distance"),
+    "sched_block_minutes": columns_of(_FLIGHTS, "sched_dep_utc", "sched_arr_utc"),
+    "origin_flights_in_hour": columns_of(_FLIGHTS, "flight_date", "origin", "sched_dep_hour"),
+    "origin_flights_in_day": columns_of(_FLIGHTS, "flight_date", "origin"),
+    "carrier_flights_in_day": columns_of(_FLIGHTS, "flight_date", "carrier"),
+    "tail_leg_of_day": _TAIL_DAY,
+    "tail_legs_in_day": columns_of(_FLIGHTS, "flight_date", "tailnum"),
+    "tail_turn_minutes": _TAIL_DAY + columns_of(_FLIGHTS, "sched_arr_utc"),
+    "tail_minutes_since_previous_departure": _TAIL_DAY,
+    "days_to_holiday": columns_of(_FLIGHTS, "flight_date"),
+    "plane_age_years": columns_of(_FLIGHTS, "flight_date") + columns_of("silver/planes", "year_built"),
+    "plane_seats": columns_of("silver/planes", "seats"),
+    "plane_engines": columns_of("silver/planes", "engines"),
+}

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from ..lineage import ColumnLineage, columns_of
+
 WEATHER_AT_HOUR = (
     "temp_f", "dewpoint_f", "humidity_pct", "wind_speed_mph", "wind_gust_mph", "precip_in", "pressure_mb",
     "visibility_mi",
@@ -98,3 +100,17 @@ def weather_features(targets: DataFrame, weather: DataFrame) -> DataFrame:
         .withColumn("wx_precip_before_departure_in", F.coalesce("wx_precip_before_departure_in", F.lit(0.0)))
         .drop("_hour")
     )
+
+
+_WEATHER = "silver/weather"
+_ORIGIN_DAY = columns_of(_WEATHER, "origin", "observation_date")
+LINEAGE: ColumnLineage = {
+    **{f"wx_{column}": columns_of(_WEATHER, column) for column in WEATHER_AT_HOUR},
+    **{name: columns_of(_WEATHER, column) + _ORIGIN_DAY for name, (_, column) in _DAY.items()},
+    # Hours are chosen by their offset from the flight's scheduled departure hour.
+    **{
+        name: columns_of(_WEATHER, column, "local_hour") + _ORIGIN_DAY + columns_of("silver/flights", "sched_dep_hour")
+        for name, (_, column, _, _) in _AROUND_DEPARTURE.items()
+    },
+    **{name: columns_of(_WEATHER, column, "observation_date") for name, (_, column) in _NEW_YORK_DAY.items()},
+}
