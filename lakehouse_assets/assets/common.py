@@ -8,6 +8,7 @@ from typing import Any
 import dagster as dg
 
 from ..checks.base import Committed, TableCheck, evaluate
+from ..lineage import ColumnLineage
 from ..partitions import day_window
 from ..resources.delta_io_manager import delta_metadata
 from ..resources.step_launcher import STEP_LAUNCHER_KEY
@@ -47,6 +48,7 @@ def spark_asset(
     deps: Sequence[Any] | None = None,
     allow_schema_change: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    column_lineage: ColumnLineage | None = None,
     checks: Sequence[TableCheck] = (),
     automation_condition: dg.AutomationCondition | None = None,
 ):
@@ -54,6 +56,7 @@ def spark_asset(
     `dg.Output` of it, to add metadata).
 
     The layer is the group; a partitioned table declares its date column and backfills any range in one run.
+    `column_lineage` (declared by the transform) goes on the definition and on every materialisation.
     `checks` run in the same step, on the rows just committed; a run may select the table without its checks,
     or its checks without it (they then judge the table as it is). The asset requires the step launcher, so in
     prod it runs on Databricks (see resources/step_launcher.py).
@@ -68,6 +71,7 @@ def spark_asset(
             partition_column=partition_column,
             allow_schema_change=allow_schema_change,
             metadata=metadata,
+            column_lineage=column_lineage,
             description=inspect.getdoc(fn),
             automation_condition=automation_condition,
             is_required=False,  # a run of the checks alone leaves the table as it is
@@ -123,6 +127,7 @@ def delta_out(
     partition_column: str | None = None,
     allow_schema_change: bool = False,
     metadata: Mapping[str, Any] | None = None,
+    column_lineage: ColumnLineage | None = None,
     **kwargs: Any,
 ) -> dg.AssetOut:
     """One Delta table output of a `spark_multi_asset`, with the conventions of `spark_asset`."""
@@ -131,7 +136,7 @@ def delta_out(
         group_name=key[0],
         kinds=SPARK_DELTA,
         owners=OWNERS,
-        metadata={**delta_metadata(partition_column, allow_schema_change), **(metadata or {})},
+        metadata={**delta_metadata(partition_column, allow_schema_change, column_lineage), **(metadata or {})},
         **kwargs,
     )
 

@@ -5,6 +5,7 @@ from pydantic import Field
 from pyspark.sql import DataFrame
 
 from ..delta_commits import WRITE_ATTEMPTS
+from ..lineage import ColumnLineage
 from ..partitions import DayWindow, day_window
 from ..tables import (
     TableLocator,
@@ -23,14 +24,34 @@ ALLOW_SCHEMA_CHANGE = "lakehouse/allow_schema_change"
 # Output metadata (set at run time on dg.Output) for an unpartitioned table loaded incrementally: upsert the
 # output on these comma-separated key columns instead of replacing the table.
 MERGE_KEYS = "lakehouse/merge_keys"
+# Declared on the asset's definition and repeated on each materialisation, so the event keeps the lineage of the
+# code that wrote the table.
+COLUMN_LINEAGE = "dagster/column_lineage"
 
 
-def delta_metadata(partition_column: str | None, allow_schema_change: bool = False) -> dict[str, object]:
+def delta_metadata(
+    partition_column: str | None, allow_schema_change: bool = False, column_lineage: ColumnLineage | None = None
+) -> dict[str, object]:
     """Definition metadata a Delta asset declares for the IO manager."""
     metadata: dict[str, object] = {ALLOW_SCHEMA_CHANGE: allow_schema_change}
     if partition_column:
         metadata[PARTITION_COLUMN] = partition_column
+    if column_lineage is not None:
+        metadata[COLUMN_LINEAGE] = table_column_lineage(column_lineage)
     return metadata
+
+
+def table_column_lineage(declared: ColumnLineage) -> dg.TableColumnLineage:
+    """Dagster's form of a lineage declaration: each upstream table `<layer>/<table>` is that asset's key."""
+    return dg.TableColumnLineage(
+        {
+            column: [
+                dg.TableColumnDep(asset_key=dg.AssetKey(table.split("/")), column_name=name)
+                for table, name in dict.fromkeys(sources)  # Dagster refuses a source listed twice
+            ]
+            for column, sources in declared.items()
+        }
+    )
 
 
 class DeltaIOManager(dg.ConfigurableIOManager):
@@ -84,6 +105,7 @@ class DeltaIOManager(dg.ConfigurableIOManager):
                 "write_attempts": result.attempts,
                 "location": ref.display,
                 "dagster/column_schema": table_schema(obj),
+                **({COLUMN_LINEAGE: metadata[COLUMN_LINEAGE]} if COLUMN_LINEAGE in metadata else {}),
                 **({"dagster/table_name": ref.name} if ref.name else {"dagster/uri": ref.location}),
             }
         )

@@ -7,7 +7,7 @@ from ...checks import quality_checks
 from ...checks.features import FEATURE_COLUMNS_CHECK
 from ...partitions import day_window
 from ...settings.models import QualitySettings
-from ...transforms.features import HISTORY_DAYS, KEY_COLUMNS, flight_features
+from ...transforms.features import HISTORY_DAYS, KEY_COLUMNS, LINEAGE, flight_features
 from ..common import FOLLOWS_UPSTREAM, spark_asset
 
 MOSTLY_PRESENT = ("carrier_delay_rate_28d", "origin_delay_rate_7d", "wx_temp_f", "wx_visibility_mi", "distance")
@@ -29,6 +29,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
             "weather": dg.AssetIn(key=["silver", "weather"]),
             "planes": dg.AssetIn(key=["silver", "planes"]),
         },
+        column_lineage=LINEAGE,
         automation_condition=FOLLOWS_UPSTREAM,
         checks=[*quality_checks(KEY_COLUMNS, MOSTLY_PRESENT, quality, daily), FEATURE_COLUMNS_CHECK],
     )

@@ -3,7 +3,7 @@
 import dagster as dg
 from pyspark.sql import DataFrame
 
-from ...transforms.gold import daily_delay_summary
+from ...transforms.gold import SUMMARY_LINEAGE, daily_delay_summary
 from ..common import FOLLOWS_UPSTREAM, spark_asset
 
 
@@ -13,6 +13,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         partitions_def=daily,
         partition_column="flight_date",
         ins={"flights": dg.AssetIn(key=["silver", "flights"])},
+        column_lineage=SUMMARY_LINEAGE,
         automation_condition=FOLLOWS_UPSTREAM,
     )
     def delay_summary(flights: DataFrame) -> DataFrame:

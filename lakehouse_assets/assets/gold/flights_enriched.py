@@ -3,7 +3,7 @@
 import dagster as dg
 from pyspark.sql import DataFrame
 
-from ...transforms.gold import enrich_flights
+from ...transforms.gold import ENRICHED_LINEAGE, enrich_flights
 from ..common import FOLLOWS_UPSTREAM, spark_asset
 
 
@@ -19,6 +19,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
             "airlines": dg.AssetIn(key=["silver", "airlines"]),
             "airports": dg.AssetIn(key=["silver", "airports"]),
         },
+        column_lineage=ENRICHED_LINEAGE,
         automation_condition=FOLLOWS_UPSTREAM,
     )
     def flights_enriched(

@@ -6,7 +6,7 @@ import dagster as dg
 from pyspark.sql import DataFrame
 
 from ...checks.scores import EVERY_FLIGHT_SCORED_CHECK
-from ...ml.scoring import ScoringError, champion, score
+from ...ml.scoring import LINEAGE, ScoringError, champion, score
 from ...partitions import day_window
 from ...resources.mlflow_tracking import MlflowTracking
 from ..common import follows_upstream, spark_asset
@@ -19,6 +19,7 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         partition_column="flight_date",
         ins={"features": dg.AssetIn(key=["features", "flight_features"])},
         deps=[dg.AssetKey(["ml", "delay_model"])],
+        column_lineage=LINEAGE,
         automation_condition=follows_upstream(updates_ignored=[dg.AssetKey(["ml", "delay_model"])]),
         checks=[EVERY_FLIGHT_SCORED_CHECK],
     )

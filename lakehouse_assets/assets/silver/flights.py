@@ -5,7 +5,7 @@ from pyspark.sql import DataFrame
 
 from ...checks import quality_checks
 from ...settings.models import QualitySettings
-from ...transforms.flights import NATURAL_KEY, clean_flights
+from ...transforms.flights import LINEAGE, NATURAL_KEY, clean_flights
 from ..common import spark_asset
 
 MOSTLY_PRESENT = ("tailnum", "dest", "distance", "sched_dep_utc", "sched_arr_time")
@@ -20,6 +20,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
             "bronze_flights": dg.AssetIn(key=["bronze", "flights"]),
             "airports": dg.AssetIn(key=["silver", "airports"]),
         },
+        column_lineage=LINEAGE,
         checks=quality_checks(NATURAL_KEY, MOSTLY_PRESENT, quality, daily),
     )
     def silver_flights(bronze_flights: DataFrame, airports: DataFrame) -> DataFrame:

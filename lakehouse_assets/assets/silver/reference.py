@@ -5,7 +5,14 @@ from pyspark.sql import DataFrame
 
 from ...checks import quality_checks
 from ...settings.models import QualitySettings
-from ...transforms.reference import clean_airlines, clean_airports, clean_planes
+from ...transforms.reference import (
+    AIRLINES_LINEAGE,
+    AIRPORTS_LINEAGE,
+    PLANES_LINEAGE,
+    clean_airlines,
+    clean_airports,
+    clean_planes,
+)
 from ..common import spark_asset
 
 
@@ -13,6 +20,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
     @spark_asset(
         key=["silver", "airlines"],
         ins={"bronze_airlines": dg.AssetIn(key=["bronze", "airlines"])},
+        column_lineage=AIRLINES_LINEAGE,
         checks=quality_checks(("carrier",), ("name",), quality),
     )
     def silver_airlines(bronze_airlines: DataFrame) -> DataFrame:
@@ -22,6 +30,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
     @spark_asset(
         key=["silver", "airports"],
         ins={"bronze_airports": dg.AssetIn(key=["bronze", "airports"])},
+        column_lineage=AIRPORTS_LINEAGE,
         checks=quality_checks(("faa",), ("name", "lat", "lon"), quality),
     )
     def silver_airports(bronze_airports: DataFrame) -> DataFrame:
@@ -31,6 +40,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
     @spark_asset(
         key=["silver", "planes"],
         ins={"bronze_planes": dg.AssetIn(key=["bronze", "planes"])},
+        column_lineage=PLANES_LINEAGE,
         checks=quality_checks(("tailnum",), ("seats", "engines"), quality),
     )
     def silver_planes(bronze_planes: DataFrame) -> DataFrame:
