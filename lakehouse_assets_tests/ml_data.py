@@ -5,16 +5,23 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+import mlflow
 import numpy as np
 import pandas as pd
+from mlflow.models import infer_signature
 from mlflow.tracking import MlflowClient
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import types as T
+from sklearn.pipeline import Pipeline
 
-from lakehouse_assets.ml.tracking import MlflowTarget
+from lakehouse_assets.ml.model import delay_model
+from lakehouse_assets.ml.publish import model_requirements
+from lakehouse_assets.ml.registry import CHAMPION, set_alias
+from lakehouse_assets.ml.tracking import MlflowTarget, tracked_run
 from lakehouse_assets.transforms.features import (
     CATEGORICAL_FEATURES,
     CONTEXT_COLUMNS,
+    FEATURE_COLUMNS,
     KEY_COLUMNS,
     LABEL,
     NUMERIC_FEATURES,
@@ -106,6 +113,31 @@ def local_mlflow(folder: Path, model_name: str = "delay_model_under_test") -> Ml
         model_name=model_name,
         ui_url="http://127.0.0.1:5000",
     )
+
+
+def registered_champion(folder: Path) -> tuple[MlflowTarget, Pipeline]:
+    """A small model registered as champion in a store under `folder`, trained on 2013-01-01..2013-01-06, with
+    the tags scoring reads."""
+    target = local_mlflow(folder)
+    train = feature_frame(date(2013, 1, 1), days=6, rows_per_day=200, seed=11)
+    model = delay_model({"learning_rate": 0.1}, 40, seed=0).fit(train[list(FEATURE_COLUMNS)], train[LABEL].astype(int))
+    example = train[list(FEATURE_COLUMNS)].head(3)
+    with tracked_run(target, "scoring-test", {}) as run:
+        info = mlflow.sklearn.log_model(
+            model, name="model", signature=infer_signature(example, model.predict_proba(example)),
+            pyfunc_predict_fn="predict_proba", registered_model_name=target.model_name, serialization_format="cloudpickle", pip_requirements=model_requirements(),
+        )  # fmt: skip
+    client = target.client()
+    version = str(info.registered_model_version)
+    for key, value in {
+        "training_start": "2013-01-01",
+        "training_end": "2013-01-06",
+        "decision_threshold": "0.3",
+        "run_id": run.info.run_id,
+    }.items():
+        client.set_model_version_tag(target.model_name, version, key, value)
+    set_alias(client, target.model_name, CHAMPION, version)
+    return target, model
 
 
 assert set(CATEGORICAL_FEATURES) <= {"carrier", "origin"}, "feature_frame draws these categories"

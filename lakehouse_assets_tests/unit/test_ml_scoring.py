@@ -3,46 +3,20 @@
 import re
 from datetime import UTC, date, datetime
 
-import mlflow
 import pandas as pd
 import pytest
-from mlflow.models import infer_signature
 from pyspark.sql import functions as F
 
-from lakehouse_assets.ml.model import delay_model
-from lakehouse_assets.ml.publish import model_requirements
-from lakehouse_assets.ml.registry import CHAMPION, set_alias
 from lakehouse_assets.ml.scoring import SCORE_COLUMNS, ScoringError, champion, score
-from lakehouse_assets.ml.tracking import tracked_run
-from lakehouse_assets.transforms.features import CONTEXT_COLUMNS, FEATURE_COLUMNS, KEY_COLUMNS, LABEL
-from lakehouse_assets_tests.ml_data import feature_frame, local_mlflow, to_spark
+from lakehouse_assets.transforms.features import CONTEXT_COLUMNS, FEATURE_COLUMNS, KEY_COLUMNS
+from lakehouse_assets_tests.ml_data import feature_frame, local_mlflow, registered_champion, to_spark
 
 SCORED_AT = datetime(2013, 3, 1, 6, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
 def registered(tmp_path_factory):
-    """A small model registered as champion, trained on 2013-01-01..2013-01-06, with its tags."""
-    target = local_mlflow(tmp_path_factory.mktemp("mlflow"))
-    train = feature_frame(date(2013, 1, 1), days=6, rows_per_day=200, seed=11)
-    model = delay_model({"learning_rate": 0.1}, 40, seed=0).fit(train[list(FEATURE_COLUMNS)], train[LABEL].astype(int))
-    example = train[list(FEATURE_COLUMNS)].head(3)
-    with tracked_run(target, "scoring-test", {}) as run:
-        info = mlflow.sklearn.log_model(
-            model, name="model", signature=infer_signature(example, model.predict_proba(example)),
-            pyfunc_predict_fn="predict_proba", registered_model_name=target.model_name, serialization_format="cloudpickle", pip_requirements=model_requirements(),
-        )  # fmt: skip
-    client = target.client()
-    version = str(info.registered_model_version)
-    for key, value in {
-        "training_start": "2013-01-01",
-        "training_end": "2013-01-06",
-        "decision_threshold": "0.3",
-        "run_id": run.info.run_id,
-    }.items():
-        client.set_model_version_tag(target.model_name, version, key, value)
-    set_alias(client, target.model_name, CHAMPION, version)
-    return target, model
+    return registered_champion(tmp_path_factory.mktemp("mlflow"))
 
 
 @pytest.fixture(scope="module")
