@@ -6,16 +6,15 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_curve
 
-from ..ml.evaluation import calibration_table, score
+from ..ml.evaluation import score
+from ..ml.plots import draw_calibration, draw_roc
 from ..transforms.gold import DELAY_THRESHOLD_MINUTES
 from .document import Report
-from .plots import curves
+from .plots import drawn_curves
 
 KNOWN = ("delayed", "on time")  # outcomes a delay prediction can be judged on
 QUALITY = ("roc_auc", "pr_auc", "brier", "log_loss", "expected_calibration_error", "mean_probability", "delayed_share")
-_DIAGONAL = ([0, 1], [0, 1])
 
 
 def label_outcomes(frame: pd.DataFrame) -> pd.DataFrame:
@@ -75,23 +74,20 @@ def yesterday_section(report: Report, scored: pd.DataFrame, day: date) -> Report
                             if name != "flights_judged"])  # fmt: skip
     report.table(metrics, float_format="{:.4f}")
     label, probability = judged(scored)
-    table = calibration_table(label, probability)
     report.figure(
-        curves(
-            {"model": (table.mean_probability, table.observed_share)}, title=f"Calibration of the predictions for {day}",
-            xlabel="mean predicted P(delay)", ylabel=f"observed share > {DELAY_THRESHOLD_MINUTES} min late",
-            reference=(*_DIAGONAL, "perfectly calibrated"), markers=True,
+        drawn_curves(
+            lambda axis: draw_calibration(axis, label, {"model": probability}),
+            title=f"Calibration of the predictions for {day}", xlabel="mean predicted P(delay)",
+            ylabel=f"observed share > {DELAY_THRESHOLD_MINUTES} min late",
         ),
         "Calibration of the previous day's predictions",
     )  # fmt: skip
     if label.min() == label.max():
         return report.text("Every judged flight had the same outcome: no ROC curve.", note=True)
-    false_positive, true_positive, _ = roc_curve(label, probability)
     return report.figure(
-        curves(
-            {f"model (AUC {quality['roc_auc']:.3f})": (false_positive, true_positive)},
+        drawn_curves(
+            lambda axis: draw_roc(axis, label, {"model": probability}),
             title=f"ROC of the predictions for {day}", xlabel="false positive rate", ylabel="true positive rate",
-            reference=(*_DIAGONAL, "chance"),
         ),
         "ROC curve of the previous day's predictions",
     )  # fmt: skip

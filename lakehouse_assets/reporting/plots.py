@@ -102,22 +102,6 @@ def histogram(
     return _png(figure, dpi)
 
 
-def curves(
-    series: dict[str, tuple[Sequence[float], Sequence[float]]], *, title: str, xlabel: str, ylabel: str,
-    reference: tuple[Sequence[float], Sequence[float], str] | None = None, markers: bool = False, dpi: int = 110,
-) -> bytes:  # fmt: skip
-    """One line per named (x, y) series on a unit square (ROC, precision-recall, calibration); `reference` is a
-    dotted grey line such as chance or perfect calibration, with its label."""
-
-    def draw(axis) -> None:
-        for name, (x, y) in series.items():
-            axis.plot(list(x), list(y), label=name, marker="o" if markers else None, markersize=4)
-        if reference is not None:
-            axis.plot(list(reference[0]), list(reference[1]), linestyle=":", color="#888888", label=reference[2])
-
-    return drawn_curves(draw, title=title, xlabel=xlabel, ylabel=ylabel, dpi=dpi)
-
-
 def drawn_curves(draw: Callable[[Axes], object], *, title: str, xlabel: str, ylabel: str, dpi: int = 110) -> bytes:
     """Curves on a unit square that `draw` puts on the axes it is given, e.g. scikit-learn's ROC, precision-recall
     and calibration displays (`from_predictions(..., ax=axis)`); lines without a colour of their own take the
