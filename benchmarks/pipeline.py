@@ -8,18 +8,24 @@ ratio, with them; runs compared with other Dagster runs are `materialize_range` 
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
+import dagster as dg
 from pyspark.sql import SparkSession
 
 from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.run_console import phase_seconds
 from lakehouse_assets.runs import demo_selection, materialize_range
 
 from .bare import BarePipeline
 from .child_run import RunProcess, run_in_child
-from .harness import ratio, run_range, scratch, summary, timed
+from .harness import PeakMemory, ratio, run_range, scratch, summary, timed
 
 
 def orchestration_overhead(root: Path, env: str, spark: SparkSession, start: date, end: date, repeats: int) -> dict:
@@ -123,23 +129,61 @@ def _second_day(root: Path, env: str, start: date, repeats: int) -> dict:
     return {**seconds, "day": second.isoformat()}
 
 
-def demo_graph(root: Path, env: str, start: date, end: date) -> dict:
-    """What `lakehouse demo` materialises for [start, end], as one run in this process: its time, and the data
-    files (parquet, not Delta's log) it leaves in the warehouse, per table."""
+def demo_graph(root: Path, env: str, start: date, end: date, in_child: bool) -> dict:
+    """What `lakehouse demo` does for [start, end]: its seconds by phase, its peak resident memory, and the data
+    files (parquet, not Delta's log) it leaves in the warehouse, per table.
+
+    A full run times the command itself (`lakehouse demo`, seeding included) in a process of its own, as a newcomer
+    runs it after install, with its JVM and Python workers in the memory figure; `--quick` makes the same run in
+    this process and says so."""
     home = scratch(root, "demo", env)
     settings = home.activate()
-    seed_landing_zone(settings.environment.sources.landing, start, end)
-    defs, instance = home.definitions(), home.instance()
-    selection, notes = demo_selection(settings.environment.ml, start, end, lambda: False)
-    seconds = timed(lambda: _succeeded(materialize_range(defs, start, end, selection, instance=instance, raise_on_error=False)))
+    if in_child:
+        seconds, peak_mb = _demo_command(home.home, env, start, end)
+        instance = home.instance()
+        run = instance.get_run_records(limit=1)[0]
+        steps = instance.all_logs(run.dagster_run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS)
+        run_seconds = run.end_time - run.start_time
+        phases = {"seed_and_start": seconds - run_seconds, **phase_seconds(entry.dagster_event for entry in steps)}
+        notes, runs_in = [], "its own process (lakehouse demo)"
+    else:
+        with PeakMemory(os.getpid()) as memory:
+            seed_seconds = timed(lambda: seed_landing_zone(settings.environment.sources.landing, start, end))
+            defs, instance = home.definitions(), home.instance()
+            selection, notes = demo_selection(settings.environment.ml, start, end, lambda: False)
+            results: list[dg.ExecuteInProcessResult] = []
+            run_seconds = timed(lambda: results.append(_succeeded(materialize_range(defs, start, end, selection, instance, False))))
+        seconds, peak_mb = round(seed_seconds + run_seconds, 3), memory.peak_mb
+        phases = {"seed": seed_seconds, **phase_seconds(results[0].all_events)}
+        runs_in = "the harness process (--quick)"
     warehouse = Path(settings.environment.storage.warehouse)
     files = {
         f"{table.parent.name}/{table.name}": sum(1 for path in table.rglob("*.parquet") if "_delta_log" not in path.parts)
         for table in sorted(warehouse.glob("*/*"))
     }
-    return {"days": (end - start).days + 1, "seconds": seconds, "left_out": notes, "data_files": sum(files.values()), "data_files_per_table": files}
+    return {
+        "days": (end - start).days + 1, "seconds": seconds, "phases_seconds": {k: round(v, 1) for k, v in phases.items()},
+        "peak_rss_mb": peak_mb, "runs_in": runs_in, "left_out": notes, "data_files": sum(files.values()),
+        "data_files_per_table": files,
+    }  # fmt: skip
 
 
-def _succeeded(result) -> None:
+def _demo_command(home: Path, env: str, start: date, end: date) -> tuple[float, float]:
+    """`lakehouse demo` for [start, end] in `home`: wall-clock seconds and the peak memory of its process tree."""
+    command = [str(Path(sys.executable).with_name("lakehouse")), "demo", "--start", start.isoformat(), "--end", end.isoformat()]
+    environment = {**os.environ, "LAKEHOUSE_HOME": str(home), "LAKEHOUSE_ENV": env}
+    environment.pop("DAGSTER_HOME", None)
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with PeakMemory(process.pid) as memory:
+        output, _ = process.communicate()
+    seconds = round(time.perf_counter() - started, 3)
+    if process.returncode != 0:
+        raise RuntimeError(f"lakehouse demo {start}..{end} failed:\n{output[-4000:]}")
+    return seconds, memory.peak_mb
+
+
+def _succeeded(result: dg.ExecuteInProcessResult) -> dg.ExecuteInProcessResult:
     if not result.success:
         raise RuntimeError(f"the demo run {result.run_id} failed")
+    return result

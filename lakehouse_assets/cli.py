@@ -89,7 +89,7 @@ def demo(start, end, verbose) -> None:
             failures = failed_steps(result) or [("(no step)", "the run failed before any step started")]
             lines = [f"run {run_id} failed"] + [f"  {step}: {why}" for step, why in failures[:3]]
             raise click.ClickException("\n".join([*lines, "  (details above)" if verbose else f"  log: {log}"]))
-        phases = {"seed": seed_seconds, **phase_seconds(result)}
+        phases = {"seed": seed_seconds, **phase_seconds(result.all_events)}
         took = " · ".join(f"{phase} {minutes(seconds)}" for phase, seconds in phases.items())
         say(f"run succeeded in {minutes(time.monotonic() - began)} ({took})")
         for line in summary(settings, result):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -64,11 +64,12 @@ def phase_of(step_key: str) -> str:
     return next((phase for prefix, phase in PHASES.items() if step_key.startswith(prefix)), "data")
 
 
-def phase_seconds(result: dg.ExecuteInProcessResult) -> dict[str, float]:
-    """Time spent in each phase of the run: its successful steps' durations, by the layer they write."""
+def phase_seconds(events: Iterable[dg.DagsterEvent | None]) -> dict[str, float]:
+    """Time spent in each phase of a run (its events: a result's, or the instance's): its successful steps'
+    durations, by the layer they write."""
     phases: dict[str, float] = {}
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_SUCCESS and event.step_key:
+    for event in events:
+        if event is not None and event.event_type == dg.DagsterEventType.STEP_SUCCESS and event.step_key:
             phase = phase_of(event.step_key)
             phases[phase] = phases.get(phase, 0.0) + event.event_specific_data.duration_ms / 1000
     return phases

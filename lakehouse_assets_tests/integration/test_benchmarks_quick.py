@@ -19,7 +19,7 @@ FIGURES = (
     "backfill_single_run_vs_full_load_ratio", "backfill_single_run_vs_full_load_with_checks_ratio",
     "per_partition_vs_single_run_ratio", "incremental_day365_vs_day2_ratio", "scoring_spark_vs_inprocess_ratio",
     "scoring_vectorised_vs_row_udf_ratio", "scaling_10x_vs_1x_ratio", "sensor_tick_seconds_10k_files", "peak_rss_mb",
-    "warehouse_files_full_year",
+    "warehouse_files_full_year", "demo_seconds_full_year", "demo_peak_rss_mb",
 )  # fmt: skip
 
 
@@ -51,6 +51,8 @@ def test_quick_run_writes_every_figure(spark, tmp_path: Path, monkeypatch: pytes
     # --quick makes the per-process runs in the harness and says so next to their figures.
     assert raw["backfill"]["per_partition_vs_single_run"]["runs_in"] == "the harness process (--quick)"
     assert raw["scaling"]["peak_rss_1x_run_process"]["runs_in"] == "the harness process (--quick)"
+    assert raw["demo"]["runs_in"] == "the harness process (--quick)"
+    assert {"seed", "data", "reports"} <= set(raw["demo"]["phases_seconds"])
     assert not spark.sparkContext._jsc.sc().isStopped(), "the harness leaves the shared session running"
     assert sorted(result["raw"]) == sorted(["sensor", "scoring", "orchestration", "backfill", "scaling", "demo", "test_suite"])
     # The demo's tables each hold their two days in one file (quarantines may be empty, so hold none).

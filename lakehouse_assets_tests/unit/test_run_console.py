@@ -31,7 +31,7 @@ def test_the_summary_reads_rows_model_and_times_from_the_run(tmp_path) -> None:
     assert model_line(result) == (
         "  model    v3: holdout ROC AUC 0.735 (baseline 0.651); gate: not promoted (champion v2 is as good)"
     )
-    assert set(phase_seconds(result)) == {"data", "training"}
+    assert set(phase_seconds(result.all_events)) == {"data", "training"}
     (tmp_path / "data_quality").mkdir()
     (tmp_path / "data_quality" / "2013-01-01.html").write_text("<html></html>")
     assert report_lines(str(tmp_path)) == [f"  reports  {tmp_path}/: data_quality/ (1)"]
