@@ -88,6 +88,7 @@ def demo(start, end, verbose) -> None:
         if not result.success:
             failures = failed_steps(result) or [("(no step)", "the run failed before any step started")]
             lines = [f"run {run_id} failed"] + [f"  {step}: {why}" for step, why in failures[:3]]
+            lines += [f"  and {len(failures) - 3} more failed step(s)"] if len(failures) > 3 else []
             raise click.ClickException("\n".join([*lines, "  (details above)" if verbose else f"  log: {log}"]))
         phases = {"seed": seed_seconds, **phase_seconds(result.all_events)}
         took = " · ".join(f"{phase} {minutes(seconds)}" for phase, seconds in phases.items())

@@ -12,8 +12,9 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import traceback
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,8 @@ from typing import TextIO
 import dagster as dg
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from .freshness import DATA_LAYERS
 
 STEP_EVENTS = {
     dg.DagsterEventType.STEP_START,
@@ -41,23 +44,26 @@ def log_path(home: Path, command: str) -> Path:
 @contextmanager
 def output_to_log(path: Path) -> Iterator[TextIO]:
     """Send this process's stdout and stderr (and those of any process it starts meanwhile) to `path`; yield a
-    stream that still reaches the terminal."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    terminal_fd, errors_fd = os.dup(1), os.dup(2)
-    terminal = os.fdopen(terminal_fd, "w", buffering=1, encoding="utf-8", errors="replace")
-    with path.open("ab") as log:
-        os.dup2(log.fileno(), 1)
-        os.dup2(log.fileno(), 2)
+    stream that still reaches the terminal. The descriptors are given back however the block ends."""
+    with ExitStack() as undo:
+        log = undo.enter_context(path.open("ab"))
+        terminal = undo.enter_context(os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8", errors="replace"))
+        _flush_quietly()
+        for fd in (1, 2):
+            saved = os.dup(fd)
+            undo.callback(os.close, saved)
+            undo.callback(os.dup2, saved, fd)
+            undo.callback(_flush_quietly)  # before the restore: what Python buffered belongs to the log
+            os.dup2(log.fileno(), fd)
+        yield terminal
+
+
+def _flush_quietly() -> None:
+    for stream in (sys.stdout, sys.stderr):
         try:
-            yield terminal
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os.dup2(terminal_fd, 1)
-            os.dup2(errors_fd, 2)
-            os.close(errors_fd)
-            terminal.close()
+            stream.flush()
+        except (OSError, ValueError):  # a full disk or a closed stream must not keep the descriptors redirected
+            pass
 
 
 def phase_of(step_key: str) -> str:
@@ -102,6 +108,10 @@ class RunProgress:
             TimeRemainingColumn(),
             console=console,
             transient=True,
+            # Dagster's logger and warnings write to sys.stderr, which must stay the log: rich would otherwise
+            # route it to the terminal it draws on.
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._task = self._progress.add_task("starting", total=total_steps)
         self._thread = threading.Thread(target=self._follow, name="run-progress", daemon=True)
@@ -114,14 +124,19 @@ class RunProgress:
     def __exit__(self, *exc_info: object) -> None:
         self._done.set()
         self._thread.join()
-        self._poll()  # the events written after the last poll
-        self._progress.stop()
+        try:
+            self._poll()  # the events written after the last poll
+        except Exception:  # the run's outcome matters more than its last progress line
+            traceback.print_exc(file=sys.__stderr__)
+        finally:
+            self._progress.stop()
 
     def _follow(self) -> None:
         while not self._done.wait(0.5):
             try:
                 self._poll()
             except Exception as error:  # a busy SQLite file: the next poll reads on from the same cursor
+                traceback.print_exc(file=sys.__stderr__)  # into the log
                 self._progress.update(self._task, description=f"(progress unavailable: {type(error).__name__})")
 
     def _poll(self) -> None:
@@ -155,8 +170,9 @@ def _asset(step_key: str) -> str:
 
 
 def reason(error: object | None) -> str:
-    """The innermost cause of a step's error, on one line: what a person needs first."""
-    while error is not None and getattr(error, "cause", None) is not None:
+    """Why a step failed, on one line: the first error in its chain that is not Dagster's own wrapper (the
+    project's message, which names the table or day, rather than the library error it was raised from)."""
+    while error is not None and getattr(error, "cls_name", "").startswith("Dagster") and getattr(error, "cause", None):
         error = error.cause
     message = (getattr(error, "message", None) or "no error recorded").strip()
     first = message.splitlines()[0] if message else message
@@ -171,7 +187,6 @@ def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s" if seconds >= 60 else f"{seconds:.0f} s"
 
 
-DATA_LAYERS = ("bronze", "silver", "gold", "features", "scores")
 
 
 def table_lines(result: dg.ExecuteInProcessResult) -> list[str]:

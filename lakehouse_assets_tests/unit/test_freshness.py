@@ -1,11 +1,16 @@
 """A daily table's freshness is Dagster's FreshnessPolicy, judged by Dagster's freshness daemon. Here the daemon
 itself runs one iteration against this project's definitions and a real instance whose event log holds
-materialisations of known age."""
+materialisations of known age. The policy applies while the partitions run up to today; the shipped envs end
+with 2013, a closed window in which no day is due."""
 
+import shutil
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
+import pytest
+import yaml
 from dagster._core.definitions.freshness import FreshnessState
 from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.instance.utils import RUNLESS_JOB_NAME, RUNLESS_RUN_ID
@@ -16,6 +21,9 @@ from dagster._core.workspace.context import WorkspaceProcessContext
 from dagster._daemon.freshness import FreshnessDaemon
 
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.settings import load_settings
+
+REPOSITORY = Path(__file__).resolve().parents[2]
 
 DAILY_TABLES = {
     "bronze/flights", "bronze/flights_quarantine", "bronze/flights_file_ledger", "bronze/weather",
@@ -35,17 +43,39 @@ def materialised(instance: dg.DagsterInstance, key: str, age: timedelta) -> None
     instance.report_dagster_event(event, run_id=RUNLESS_RUN_ID, timestamp=time.time() - age.total_seconds())
 
 
-def test_every_daily_table_and_nothing_else_has_a_freshness_policy(settings) -> None:
-    with_policy = {
+@pytest.fixture
+def open_window(lakehouse_home, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """The test env's config with partitions running a year past today, as a live deployment's do."""
+    config = tmp_path / "config"
+    shutil.copytree(REPOSITORY / "config", config)
+    env_file = config / "env" / "test.yaml"
+    settings = yaml.safe_load(env_file.read_text())
+    settings["partitions"]["end"] = (date.today() + timedelta(days=365)).isoformat()
+    env_file.write_text(yaml.safe_dump(settings))
+    monkeypatch.setenv("LAKEHOUSE_CONFIG_DIR", str(config))
+    return load_settings("test")
+
+
+def with_policy(settings) -> set[str]:
+    return {
         spec.key.to_user_string()
         for asset in build_definitions(settings).assets
         for spec in asset.specs
         if spec.freshness_policy is not None
     }
-    assert with_policy == DAILY_TABLES
 
 
-def test_the_daemon_marks_a_daily_table_stale_once_it_misses_more_days_than_allowed(settings, instance) -> None:
+def test_every_daily_table_and_nothing_else_has_a_freshness_policy(open_window) -> None:
+    assert with_policy(open_window) == DAILY_TABLES
+
+
+def test_a_window_that_ended_long_ago_has_no_day_due_and_no_policy(settings) -> None:
+    assert settings.environment.partitions.end == date(2013, 12, 31)
+    assert with_policy(settings) == set()
+
+
+def test_the_daemon_marks_a_daily_table_stale_once_it_misses_more_days_than_allowed(open_window, instance) -> None:
+    settings = open_window
     allowed = settings.environment.quality.freshness_max_lag_days
     assert allowed == 1  # the shipped default, which the ages below straddle
     materialised(instance, "silver/flights", timedelta(days=2, hours=1))  # two days missed
