@@ -5,6 +5,7 @@ from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # res
 from dagster._core.storage.asset_check_execution_record import (  # check history without in-flight evaluations
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
 )
+from dagster._core.storage.event_log import SqliteEventLogStorage  # the local instance's event log (instance.py)
 from dagster._core.storage.tags import (  # a single-run backfill's range, and step priority
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -17,6 +18,7 @@ __all__ = [
     "ASSET_PARTITION_RANGE_START_TAG",
     "COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES",
     "PRIORITY_TAG",
+    "SqliteEventLogStorage",
     "AssetGraph",
     "is_valid_cron_string",
 ]
