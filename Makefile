@@ -22,7 +22,7 @@ test: install
 	$(BIN)/pytest
 
 dev: install
-	DAGSTER_HOME=$(LAKEHOUSE_HOME)/dagster $(BIN)/dagster dev -h 127.0.0.1 -p 3000
+	home=$$($(BIN)/lakehouse dagster-home) && DAGSTER_HOME=$$home $(BIN)/dagster dev -h 127.0.0.1 -p 3000
 
 clean:
 	rm -rf $(VENV) .lakehouse

@@ -19,6 +19,7 @@ import dagster as dg
 
 from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.instance import prepare_dagster_home
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.settings import Settings, load_settings
 
@@ -48,10 +49,8 @@ class Scratch:
         return build_definitions(self.activate())
 
     def instance(self) -> dg.DagsterInstance:
-        folder = self.home / "dagster"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / "dagster.yaml").touch()
-        return dg.DagsterInstance.from_config(str(folder))
+        # The instance `lakehouse` and `make dev` make in a new home, so runs here store events as theirs do.
+        return dg.DagsterInstance.from_config(str(prepare_dagster_home(self.home / "dagster")))
 
 
 def scratch(root: Path, name: str, env: str) -> Scratch:

@@ -50,8 +50,9 @@ def demo(start, end, verbose) -> None:
     from rich.console import Console
 
     from .definitions import build_definitions
+    from .instance import local_instance
     from .run_console import RunProgress, failed_steps, log_path, minutes, output_to_log, phase_seconds
-    from .runs import demo_selection, local_instance, materialize_range, step_count
+    from .runs import demo_selection, materialize_range, step_count
 
     settings = _load()
     first, last = _range(settings, start, end)
@@ -199,6 +200,19 @@ def _table_session(name: str):
         yield spark, ref
     except TableError as error:
         raise click.ClickException(str(error)) from None
+
+
+@main.command("dagster-home")
+def dagster_home() -> None:
+    """Print the local Dagster instance's folder ($DAGSTER_HOME, else $LAKEHOUSE_HOME/dagster), giving a new one the
+    project's dagster.yaml: `DAGSTER_HOME=$(lakehouse dagster-home) dagster dev` is what `make dev` runs."""
+    import os
+    from pathlib import Path
+
+    from .instance import prepare_dagster_home
+
+    settings = _load()
+    click.echo(prepare_dagster_home(Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")))
 
 
 @main.command("fetch-jars")

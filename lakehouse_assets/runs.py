@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
 from .dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 from .settings.ml import MlSettings
-
-
-def local_instance(home: Path) -> dg.DagsterInstance:
-    """The Dagster instance whose runs `dagster dev` shows: $DAGSTER_HOME, else $LAKEHOUSE_HOME/dagster."""
-    dagster_home = Path(os.environ.get("DAGSTER_HOME") or home / "dagster")
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    (dagster_home / "dagster.yaml").touch()  # defaults: SQLite run and event storage in this folder
-    return dg.DagsterInstance.from_config(str(dagster_home))
 
 
 def materialize_range(

@@ -3,7 +3,6 @@
 import os
 from pathlib import Path
 
-import dagster as dg
 import pytest
 from pyspark.sql import SparkSession
 
@@ -14,6 +13,7 @@ os.environ.setdefault("LAKEHOUSE_HOME", str(Path(os.environ.get("TMPDIR", "/tmp"
 from lakehouse_assets.resources.jars import JarFetchError, delta_maven_coordinates  # noqa: E402
 from lakehouse_assets.resources.spark import build_spark_session  # noqa: E402
 from lakehouse_assets.settings import DELTA_JARS_VAR, Settings, load_settings  # noqa: E402
+from lakehouse_assets_tests.dagster_instances import project_instance  # noqa: E402
 from lakehouse_assets_tests.session_jars import cached_jars  # noqa: E402
 
 
@@ -65,5 +65,5 @@ def settings(lakehouse_home: Path) -> Settings:
 @pytest.fixture
 def instance():
     """A throwaway Dagster instance (runs, event log) for one test."""
-    with dg.instance_for_test() as test_instance:
+    with project_instance() as test_instance:
         yield test_instance

@@ -12,6 +12,7 @@ from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.runs import DATA_ASSETS, materialize_range
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import read_table
+from lakehouse_assets_tests.dagster_instances import project_instance
 
 from .test_flights_slice import content_hash
 
@@ -39,7 +40,7 @@ def with_warehouse(settings: Settings, warehouse: Path) -> dg.Definitions:
 
 def test_single_run_backfill_equals_one_run_per_day(spark, settings: Settings, lakehouse_home: Path) -> None:
     seed_landing_zone(settings.environment.sources.landing, FIRST, LAST)
-    with dg.instance_for_test() as instance:
+    with project_instance() as instance:
         single = with_warehouse(settings, lakehouse_home / "single")
         assert materialize_range(single, FIRST, LAST, DATA_ASSETS, instance).success
         daily = with_warehouse(settings, lakehouse_home / "daily")

@@ -15,6 +15,8 @@ from typing import Any
 import requests
 import yaml
 
+from lakehouse_assets.instance import instance_settings as project_instance_settings
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCATION = "lakehouse_assets"
 REPOSITORY = "__repository__"
@@ -49,7 +51,12 @@ class DagsterDev:
         self.dagster_home = dagster_home
         self.env = {**os.environ, **env, "DAGSTER_HOME": str(dagster_home)}
         self.log_path = log_path
-        self.instance_settings = {**BASE_INSTANCE_SETTINGS, **(instance_settings or {})}
+        # The project's own instance (its event log storage included), with the test's settings over it.
+        self.instance_settings = {
+            **project_instance_settings(dagster_home),
+            **BASE_INSTANCE_SETTINGS,
+            **(instance_settings or {}),
+        }
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> DagsterDev:

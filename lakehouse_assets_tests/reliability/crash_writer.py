@@ -12,7 +12,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from lakehouse_assets.runs import local_instance, materialize_range
+from lakehouse_assets.instance import local_instance
+from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.settings import load_settings
 
 from .lakehouse import FLIGHTS_SLICE, defs_for

@@ -11,8 +11,9 @@ by the prod run against the emulated workspace (integration/test_databricks_emul
 import pytest
 
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.instance import local_instance
 from lakehouse_assets.landing.weather_api import load_observations, make_server
-from lakehouse_assets.runs import DATA_ASSETS, local_instance, materialize_range
+from lakehouse_assets.runs import DATA_ASSETS, materialize_range
 from lakehouse_assets.settings.models import ApiSettings, WeatherSourceSettings
 from lakehouse_assets_tests.http_servers import serving
 from lakehouse_assets_tests.secrets_scan import event_log, places_holding
