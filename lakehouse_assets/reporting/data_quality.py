@@ -7,8 +7,9 @@ from datetime import date
 
 import pandas as pd
 
-from .document import Report
+from .document import Report, png_data_uri
 from .plots import bar_chart, grouped_bars
+from .rendering import RenderedDay
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,9 @@ def data_quality_report(evidence: QualityEvidence) -> Report:
         "The latest evaluation of each data-quality check from a run that covered this day.", note=True
     ).table(evidence.checks)
     return report
+
+
+def render_quality_day(evidence: QualityEvidence) -> RenderedDay:
+    """The day's document, its numbers, and its rows-by-source chart small for the UI."""
+    preview = png_data_uri(conservation_plot(evidence, dpi=60))
+    return RenderedDay(data_quality_report(evidence).render(), summarize(evidence), preview)

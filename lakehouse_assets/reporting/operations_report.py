@@ -18,9 +18,10 @@ from .daily_operations import (
     top_risk,
     trailing_days,
 )
-from .document import Report
+from .document import Report, png_data_uri
 from .outcomes import yesterday_section
 from .plots import grouped_bars, histogram, line_chart
+from .rendering import RenderedDay
 
 
 def trend_plot(evidence: OperationsEvidence, dpi: int = 110) -> bytes:
@@ -104,6 +105,13 @@ def daily_operations_report(evidence: OperationsEvidence) -> Report:
         report.heading(f"The {min(TOP_FLIGHTS, len(today))} highest-risk flights").table(top_risk(evidence))
     yesterday_section(report, evidence.yesterday, evidence.day - timedelta(days=1))
     return report
+
+
+def render_operations_day(evidence: OperationsEvidence) -> RenderedDay:
+    """The day's document, its numbers, and its trend chart small for the UI (none on a day without flights)."""
+    numbers = summarize(evidence)
+    preview = png_data_uri(trend_plot(evidence, dpi=60)) if numbers["flights"] else ""
+    return RenderedDay(daily_operations_report(evidence).render(), numbers, preview)
 
 
 def _percent(value: float | None) -> str:

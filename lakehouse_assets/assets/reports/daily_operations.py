@@ -7,10 +7,10 @@ import dagster as dg
 import pandas as pd
 
 from ...partitions import day_window
-from ...reporting.daily_operations import TRAILING_DAYS, OperationsEvidence, summarize, top_risk
-from ...reporting.document import png_data_uri
-from ...reporting.operations_report import daily_operations_report, trend_plot
+from ...reporting.daily_operations import TRAILING_DAYS, OperationsEvidence, top_risk
+from ...reporting.operations_report import render_operations_day
 from ...reporting.outcomes import label_outcomes
+from ...reporting.rendering import render_days
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
 from ...transforms.features import KEY_COLUMNS
@@ -101,17 +101,16 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         predicted risk and the 20 highest-risk flights, and the previous day's predictions judged against their
         outcomes (ROC AUC, Brier, calibration), as an HTML document under the reports location."""
         start, end = day_window(context)
-        for day, evidence in gather(warehouse, context.partition_keys, start, end).items():
-            path = reports.write(REPORT, day.isoformat(), daily_operations_report(evidence).render())
-            numbers = summarize(evidence)
-            preview = png_data_uri(trend_plot(evidence, dpi=60)) if numbers["flights"] else ""
+        days = list(gather(warehouse, context.partition_keys, start, end).values())
+        for evidence, rendered in zip(days, render_days(render_operations_day, days), strict=True):
+            key = evidence.day.isoformat()
             context.add_asset_metadata(
                 {
-                    **numbers,
-                    "summary": dg.MetadataValue.md(summary_text(evidence, numbers, preview)),
-                    "report": dg.MetadataValue.path(path),
+                    **rendered.numbers,
+                    "summary": dg.MetadataValue.md(summary_text(evidence, rendered.numbers, rendered.preview)),
+                    "report": dg.MetadataValue.path(reports.write(REPORT, key, rendered.html)),
                 },
-                partition_key=day.isoformat(),
+                partition_key=key,
             )
         return dg.MaterializeResult()
 

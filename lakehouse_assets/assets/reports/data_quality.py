@@ -8,8 +8,8 @@ from pyspark.sql import functions as F
 
 from ...dagster_internals import PRIORITY_TAG
 from ...partitions import day_window
-from ...reporting.data_quality import QualityEvidence, conservation_plot, data_quality_report, summarize
-from ...reporting.document import png_data_uri
+from ...reporting.data_quality import QualityEvidence, render_quality_day
+from ...reporting.rendering import render_days
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
 from ..common import FOLLOWS_UPSTREAM, report_asset
@@ -99,19 +99,22 @@ def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey
         """Per day: rows read, loaded and quarantined by source, quarantine reasons, rejected files and check results,
         as an HTML document under the reports location."""
         start, end = day_window(context)
-        for day, evidence in gather(context, warehouse, shown, start, end).items():
-            path = reports.write(REPORT, day.isoformat(), data_quality_report(evidence).render())
-            numbers = summarize(evidence)
-            preview = png_data_uri(conservation_plot(evidence, dpi=60))
+        days = list(gather(context, warehouse, shown, start, end).values())
+        for evidence, rendered in zip(days, render_days(render_quality_day, days), strict=True):
+            key, numbers = evidence.day.isoformat(), rendered.numbers
             summary = (
-                f"**{day}** — {numbers['rows_read']:,} rows read, {numbers['rows_loaded']:,} loaded, "
+                f"**{key}** — {numbers['rows_read']:,} rows read, {numbers['rows_loaded']:,} loaded, "
                 f"{numbers['rows_quarantined']:,} quarantined; {numbers['files_rejected']} file(s) rejected; "
                 f"checks: {numbers['checks_passed']} passed, {numbers['checks_warning']} warning, "
-                f"{numbers['checks_failed']} failed.\n\n![rows by source]({preview})"
+                f"{numbers['checks_failed']} failed.\n\n![rows by source]({rendered.preview})"
             )
             context.add_asset_metadata(
-                {**numbers, "summary": dg.MetadataValue.md(summary), "report": dg.MetadataValue.path(path)},
-                partition_key=day.isoformat(),
+                {
+                    **numbers,
+                    "summary": dg.MetadataValue.md(summary),
+                    "report": dg.MetadataValue.path(reports.write(REPORT, key, rendered.html)),
+                },
+                partition_key=key,
             )
         return dg.MaterializeResult()
 

@@ -1,0 +1,28 @@
+"""A backfill's daily reports render on every core: the same documents, in order, as in the step's own process."""
+
+import os
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from lakehouse_assets.reporting.operations_report import render_operations_day
+from lakehouse_assets.reporting.rendering import render_days
+from lakehouse_assets_tests import report_samples
+from lakehouse_assets_tests.pool_tasks import fails_on_the_second, process_of
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="worker processes are only used with two cores or more")
+def test_workers_render_the_same_documents_in_order_and_raise_what_fails() -> None:
+    sample = report_samples.operations_evidence()
+    days = [replace(sample, day=sample.day - timedelta(days=offset)) for offset in (2, 1, 0)]
+    here = list(render_days(render_operations_day, days))
+    in_workers = list(render_days(render_operations_day, days, min_days_for_workers=1))
+    assert in_workers == here  # documents, numbers and previews
+    for evidence, rendered in zip(days, in_workers, strict=True):
+        assert f"{evidence.day:%A %d %B %Y}" in rendered.html and rendered.numbers["flights"] == 24
+
+    assert os.getpid() not in set(render_days(process_of, range(8), min_days_for_workers=1))
+    assert set(render_days(process_of, range(8))) == {os.getpid()}  # a short window stays in this process
+    with pytest.raises(ValueError, match="no data for day 2"):
+        list(render_days(fails_on_the_second, range(1, 9), min_days_for_workers=1))
