@@ -7,6 +7,19 @@ import dagster as dg
 # dagster-mlflow marks its run hook beta and says so on every import; the project pins its version.
 warnings.filterwarnings("ignore", category=dg.BetaWarning, module="dagster_mlflow")
 
-from .definitions import defs  # noqa: E402
-
 __all__ = ["defs"]
+
+
+def __getattr__(name: str):
+    # `defs` (what `dagster ... -m lakehouse_assets` finds) imports every asset module, Spark and MLflow: only
+    # when asked for, so that a process needing one light module (the instance's event log storage, a report
+    # rendering worker) does not pay for the whole graph.
+    if name == "defs":
+        from .definitions import defs
+
+        return defs
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "defs"])
