@@ -38,7 +38,7 @@ class _Batch:
 
 class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log (same files, same schema), storing each batch of events in one transaction per
-    database file: all of the batch or, if anything in it fails, none of it."""
+    database file: each file gets all of the batch's rows for it or, if anything in the batch fails, none."""
 
     def __init__(self, base_dir: str, inst_data: object | None = None) -> None:
         self._batch: _Batch | None = None
@@ -88,12 +88,24 @@ def instance_settings(dagster_home: Path) -> dict:
 
 
 def prepare_dagster_home(dagster_home: Path) -> Path:
-    """`dagster_home` with the project's dagster.yaml, unless it already holds settings of its own (which win)."""
+    """`dagster_home` with the project's dagster.yaml, unless it already holds settings of its own (which win).
+    A home that was moved gets its event log path brought along (it names the folder it was written for)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
-    if not config.exists() or not config.read_text().strip():
-        config.write_text(yaml.safe_dump(instance_settings(dagster_home.resolve()), sort_keys=False))
+    wanted = instance_settings(dagster_home.resolve())
+    current = yaml.safe_load(config.read_text()) if config.exists() else None
+    if not current or (_written_by_project(current) and current != wanted):
+        config.write_text(yaml.safe_dump(wanted, sort_keys=False))
     return dagster_home
+
+
+def _written_by_project(settings: object) -> bool:
+    storage = settings.get("event_log_storage") if isinstance(settings, dict) else None
+    return (
+        set(settings) == {"event_log_storage"}
+        and isinstance(storage, dict)
+        and (storage.get("module"), storage.get("class")) == (__name__, BatchingSqliteEventLogStorage.__name__)
+    )
 
 
 def local_instance(home: Path) -> dg.DagsterInstance:

@@ -23,7 +23,8 @@ def _png(figure, dpi: int) -> bytes:
     figure.tight_layout()
     # tight_layout leaves a placeholder layout engine, which makes savefig lay the figure out once more before
     # drawing it; the layout is final here, so that second pass only costs time (same PNG bytes without it).
-    figure.set_layout_engine(None)
+    with matplotlib.rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
+        figure.set_layout_engine(None)  # None would mean the rc's engine otherwise
     figure.savefig(buffer, format="png", dpi=dpi)
     plt.close(figure)
     return buffer.getvalue()

@@ -13,8 +13,8 @@ from typing import TypeVar
 Evidence = TypeVar("Evidence")
 Rendered = TypeVar("Rendered")
 
-# A worker process starts by importing the package (several seconds), so a window of a few days renders faster in
-# the step's own process; a month and more pays for the workers' start many times over.
+# A worker process starts by importing pandas and matplotlib (a few seconds), so a window of a few days renders
+# faster in the step's own process; a month and more pays for the workers' start many times over.
 MIN_DAYS_FOR_WORKERS = 28
 MAX_WORKERS = 4
 
@@ -31,8 +31,9 @@ def render_days(
 ) -> Iterator[Rendered]:
     """`render(item)` for every item, in order. With enough items and more than one core, in worker processes
     (started fresh, not forked from a process that drives a JVM); `render` must then be a module-level function.
-    A failure in a worker is raised here, and the days not yet rendered are not started."""
-    workers = min(os.cpu_count() or 1, MAX_WORKERS, len(evidence))
+    A failure in a worker is raised here; days not yet handed to a worker are not started."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(cores, MAX_WORKERS, len(evidence))
     if workers < 2 or len(evidence) < min_days_for_workers:
         yield from map(render, evidence)
         return

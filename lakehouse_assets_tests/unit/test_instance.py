@@ -42,9 +42,11 @@ def downstream(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 @pytest.fixture(autouse=True)
 def no_batch_size(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The storage turns Dagster's batching on for its process; the monkeypatch takes it away again after the test.
-    monkeypatch.delenv(EVENT_BATCH_SIZE_VARIABLE, raising=False)
-    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    # The storage turns Dagster's batching on for its process; the monkeypatch takes it away again after the test
+    # (delenv alone records nothing to undo when the variable is not set, so it is set first).
+    for variable in (EVENT_BATCH_SIZE_VARIABLE, "DAGSTER_HOME"):
+        monkeypatch.setenv(variable, "")
+        monkeypatch.delenv(variable)
 
 
 def _instance(folder: Path, batching: bool) -> dg.DagsterInstance:
@@ -72,6 +74,12 @@ def test_a_new_home_gets_the_batching_event_log_and_an_existing_dagster_yaml_is_
     assert base_dir == str(tmp_path / "lakehouse" / "dagster" / "history" / "runs")
     # Where Dagster's default storage keeps the event log: a home made before keeps its history.
     assert (tmp_path / "lakehouse" / "dagster" / "history" / "runs" / "index.db").exists()
+
+    moved = tmp_path / "moved"
+    (tmp_path / "lakehouse" / "dagster").rename(moved)
+    prepare_dagster_home(moved)  # the event log goes with the home
+    settings = yaml.safe_load((moved / "dagster.yaml").read_text())
+    assert settings["event_log_storage"]["config"]["base_dir"] == str(moved / "history" / "runs")
 
     own = tmp_path / "own"
     own.mkdir()

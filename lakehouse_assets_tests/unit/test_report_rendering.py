@@ -6,10 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from lakehouse_assets.reporting.data_quality import render_quality_day
 from lakehouse_assets.reporting.operations_report import render_operations_day
 from lakehouse_assets.reporting.rendering import render_days
 from lakehouse_assets_tests import report_samples
 from lakehouse_assets_tests.pool_tasks import fails_on_the_second, process_of
+
+from .test_reports import evidence as quality_evidence
 
 
 @pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="worker processes are only used with two cores or more")
@@ -21,6 +24,11 @@ def test_workers_render_the_same_documents_in_order_and_raise_what_fails() -> No
     assert in_workers == here  # documents, numbers and previews
     for evidence, rendered in zip(days, in_workers, strict=True):
         assert f"{evidence.day:%A %d %B %Y}" in rendered.html and rendered.numbers["flights"] == 24
+
+    quality = [quality_evidence(), quality_evidence(unbalanced=True)]
+    rendered_quality = list(render_days(render_quality_day, quality, min_days_for_workers=1))
+    assert rendered_quality == list(render_days(render_quality_day, quality))
+    assert [rendered.numbers["sources_unbalanced"] for rendered in rendered_quality] == [0, 1]
 
     assert os.getpid() not in set(render_days(process_of, range(8), min_days_for_workers=1))
     assert set(render_days(process_of, range(8))) == {os.getpid()}  # a short window stays in this process
