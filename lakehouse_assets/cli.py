@@ -209,10 +209,13 @@ def dagster_home() -> None:
     import os
     from pathlib import Path
 
-    from .instance import prepare_dagster_home
+    from .instance import InstanceSettingsError, prepare_dagster_home
 
     settings = _load()
-    click.echo(prepare_dagster_home(Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")))
+    try:
+        click.echo(prepare_dagster_home(Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")))
+    except InstanceSettingsError as error:
+        raise click.ClickException(str(error)) from None
 
 
 @main.command("fetch-jars")

@@ -29,6 +29,10 @@ EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
 EVENT_BATCH_SIZE = 1000
 
 
+class InstanceSettingsError(Exception):
+    """The local instance's dagster.yaml cannot be read."""
+
+
 @dataclass
 class _Batch:
     thread: int
@@ -93,17 +97,23 @@ def prepare_dagster_home(dagster_home: Path) -> Path:
     dagster_home.mkdir(parents=True, exist_ok=True)
     config = dagster_home / "dagster.yaml"
     wanted = instance_settings(dagster_home.resolve())
-    current = yaml.safe_load(config.read_text()) if config.exists() else None
+    try:
+        current = yaml.safe_load(config.read_text()) if config.exists() else None
+    except yaml.YAMLError as error:
+        raise InstanceSettingsError(
+            f"{config} is not valid YAML ({error}); fix it, or remove it to get the project's settings"
+        ) from None
     if not current or (_written_by_project(current) and current != wanted):
         config.write_text(yaml.safe_dump(wanted, sort_keys=False))
     return dagster_home
 
 
 def _written_by_project(settings: object) -> bool:
-    storage = settings.get("event_log_storage") if isinstance(settings, dict) else None
+    if not isinstance(settings, dict) or set(settings) != {"event_log_storage"}:
+        return False
+    storage = settings["event_log_storage"]
     return (
-        set(settings) == {"event_log_storage"}
-        and isinstance(storage, dict)
+        isinstance(storage, dict)
         and (storage.get("module"), storage.get("class")) == (__name__, BatchingSqliteEventLogStorage.__name__)
     )
 

@@ -20,6 +20,7 @@ from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, AS
 from lakehouse_assets.instance import (
     EVENT_BATCH_SIZE_VARIABLE,
     BatchingSqliteEventLogStorage,
+    InstanceSettingsError,
     local_instance,
     prepare_dagster_home,
 )
@@ -86,6 +87,15 @@ def test_a_new_home_gets_the_batching_event_log_and_an_existing_dagster_yaml_is_
     (own / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     prepare_dagster_home(own)
     assert (own / "dagster.yaml").read_text() == "telemetry:\n  enabled: false\n"
+
+    (own / "dagster.yaml").write_text("- event_log_storage: {}\n")  # not a mapping: Dagster's to judge, kept
+    prepare_dagster_home(own)
+    assert (own / "dagster.yaml").read_text() == "- event_log_storage: {}\n"
+    (own / "dagster.yaml").write_text("run_storage: [unclosed\n")
+    with pytest.raises(InstanceSettingsError, match="not valid YAML") as raised:
+        prepare_dagster_home(own)
+    assert str(own / "dagster.yaml") in str(raised.value)
+    assert (own / "dagster.yaml").read_text() == "run_storage: [unclosed\n"
 
 
 def test_range_runs_leave_the_same_partition_status_as_dagsters_own_sqlite_event_log(tmp_path: Path) -> None:
