@@ -32,8 +32,7 @@ def render_days(
     """`render(item)` for every item, in order. With enough items and more than one core, in worker processes
     (started fresh, not forked from a process that drives a JVM); `render` must then be a module-level function.
     A failure in a worker is raised here; days not yet handed to a worker are not started."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    workers = min(cores, MAX_WORKERS, len(evidence))
+    workers = min(usable_cores(), MAX_WORKERS, len(evidence))
     if workers < 2 or len(evidence) < min_days_for_workers:
         yield from map(render, evidence)
         return
@@ -42,3 +41,8 @@ def render_days(
         yield from pool.map(render, evidence, chunksize=4)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container's or taskset's limit, not the machine's count)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1

@@ -8,14 +8,14 @@ import pytest
 
 from lakehouse_assets.reporting.data_quality import render_quality_day
 from lakehouse_assets.reporting.operations_report import render_operations_day
-from lakehouse_assets.reporting.rendering import render_days
+from lakehouse_assets.reporting.rendering import render_days, usable_cores
 from lakehouse_assets_tests import report_samples
 from lakehouse_assets_tests.pool_tasks import fails_on_the_second, process_of
 
 from .test_reports import evidence as quality_evidence
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="worker processes are only used with two cores or more")
+@pytest.mark.skipif(usable_cores() < 2, reason="worker processes are only used with two cores or more")
 def test_workers_render_the_same_documents_in_order_and_raise_what_fails() -> None:
     sample = report_samples.operations_evidence()
     days = [replace(sample, day=sample.day - timedelta(days=offset)) for offset in (2, 1, 0)]
