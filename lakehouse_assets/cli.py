@@ -50,12 +50,16 @@ def demo(start, end, verbose) -> None:
     from rich.console import Console
 
     from .definitions import build_definitions
-    from .instance import local_instance
+    from .instance import InstanceSettingsError, dagster_home_path, local_instance
     from .run_console import RunProgress, failed_steps, log_path, minutes, output_to_log, phase_seconds
     from .runs import demo_selection, materialize_range, step_count
 
     settings = _load()
     first, last = _range(settings, start, end)
+    try:
+        instance = local_instance(settings.home)
+    except InstanceSettingsError as error:
+        raise click.ClickException(str(error)) from None
     began = time.monotonic()
     seeded = _seed(settings, first, last)
     seed_seconds = time.monotonic() - began
@@ -77,14 +81,14 @@ def demo(start, end, verbose) -> None:
         progress = (
             nullcontext()
             if verbose
-            else RunProgress(
+            else RunProgress(  # its own instance: it reads the run's events from a thread of its own
                 local_instance(settings.home), run_id, step_count(defs, selection), f"{first}..{last}",
                 Console(file=terminal, highlight=False),
             )
         )  # fmt: skip
         with progress:
             result = materialize_range(
-                defs, first, last, selection, local_instance(settings.home), raise_on_error=False, run_id=run_id
+                defs, first, last, selection, instance, raise_on_error=False, run_id=run_id
             )
         if not result.success:
             failures = failed_steps(result) or [("(no step)", "the run failed before any step started")]
@@ -98,7 +102,7 @@ def demo(start, end, verbose) -> None:
             say(line)
         say(
             "browse the graph and this run: make dev (or: DAGSTER_HOME="
-            f"{settings.home / 'dagster'} dagster dev -h 127.0.0.1), then open http://127.0.0.1:3000"
+            f"{dagster_home_path(settings.home)} dagster dev -h 127.0.0.1), then open http://127.0.0.1:3000"
         )
         say(f"browse the model's runs: {_target(settings).ui_command()}")
         if not verbose:
@@ -206,14 +210,11 @@ def _table_session(name: str):
 def dagster_home() -> None:
     """Print the local Dagster instance's folder ($DAGSTER_HOME, else $LAKEHOUSE_HOME/dagster), giving a new one the
     project's dagster.yaml: `DAGSTER_HOME=$(lakehouse dagster-home) dagster dev` is what `make dev` runs."""
-    import os
-    from pathlib import Path
-
-    from .instance import InstanceSettingsError, prepare_dagster_home
+    from .instance import InstanceSettingsError, dagster_home_path, prepare_dagster_home
 
     settings = _load()
     try:
-        click.echo(prepare_dagster_home(Path(os.environ.get("DAGSTER_HOME") or settings.home / "dagster")))
+        click.echo(prepare_dagster_home(dagster_home_path(settings.home)))
     except InstanceSettingsError as error:
         raise click.ClickException(str(error)) from None
 

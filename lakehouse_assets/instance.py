@@ -118,7 +118,11 @@ def _written_by_project(settings: object) -> bool:
     )
 
 
+def dagster_home_path(home: Path) -> Path:
+    """The local Dagster instance's folder: $DAGSTER_HOME, else `home`/dagster ($LAKEHOUSE_HOME's)."""
+    return Path(os.environ.get("DAGSTER_HOME") or home / "dagster")
+
+
 def local_instance(home: Path) -> dg.DagsterInstance:
-    """The Dagster instance whose runs `dagster dev` shows: $DAGSTER_HOME, else $LAKEHOUSE_HOME/dagster."""
-    dagster_home = prepare_dagster_home(Path(os.environ.get("DAGSTER_HOME") or home / "dagster"))
-    return dg.DagsterInstance.from_config(str(dagster_home))
+    """The Dagster instance whose runs `dagster dev` shows (see `dagster_home_path`)."""
+    return dg.DagsterInstance.from_config(str(prepare_dagster_home(dagster_home_path(home))))

@@ -178,3 +178,20 @@ def test_a_batch_opens_each_database_once_and_is_stored_whole_or_not_at_all(
             )
         # Nothing of the failed batch was kept: not the two events stored before the failure.
         assert len(instance.fetch_planned_materializations(upstream.key, limit=1000).records) == stored
+
+
+def test_the_cli_names_a_broken_dagster_yaml_and_seeds_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from lakehouse_assets.cli import main
+
+    broken = tmp_path / "dagster"
+    broken.mkdir()
+    (broken / "dagster.yaml").write_text("run_storage: [unclosed\n")
+    env = {"LAKEHOUSE_HOME": str(tmp_path / "home"), "LAKEHOUSE_ENV": "test", "DAGSTER_HOME": str(broken)}
+    for command in (["dagster-home"], ["demo", "--start", "2013-01-01", "--end", "2013-01-01"]):
+        result = CliRunner().invoke(main, command, env=env)
+        assert result.exit_code == 1, (command, result.output)
+        assert f"Error: {broken / 'dagster.yaml'} is not valid YAML" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "home" / "landing").exists(), "the demo stops before seeding anything"
