@@ -2,10 +2,10 @@
 
 import warnings
 
-import dagster as dg
-
-# dagster-mlflow marks its run hook beta and says so on every import; the project pins its version.
-warnings.filterwarnings("ignore", category=dg.BetaWarning, module="dagster_mlflow")
+# dagster-mlflow marks its run hook beta and says so on every import; the project pins its version. Matched by
+# message, not by Dagster's warning class: importing Dagster here would load it into every process that needs one
+# light module (a report-rendering worker, the instance's event log storage).
+warnings.filterwarnings("ignore", message="Function `_create_mlflow_run_hook` is currently in beta", module="dagster_mlflow")
 
 __all__ = ["defs"]
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pandas as pd
 
-from ..transforms.gold import DELAY_THRESHOLD_MINUTES
+from ..transforms.delay import DELAY_THRESHOLD_MINUTES
 from .daily_operations import (
     TOP_FLIGHTS,
     TRAILING_DAYS,

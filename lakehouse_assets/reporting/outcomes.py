@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..ml.evaluation import score
 from ..ml.plots import draw_calibration, draw_roc
-from ..transforms.gold import DELAY_THRESHOLD_MINUTES
+from ..transforms.delay import DELAY_THRESHOLD_MINUTES
 from .document import Report
 from .plots import drawn_curves
 

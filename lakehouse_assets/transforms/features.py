@@ -22,7 +22,7 @@ from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
 from ..lineage import ColumnLineage, columns_of, same_name
-from .gold import DELAY_THRESHOLD_MINUTES
+from .delay import DELAY_THRESHOLD_MINUTES
 from .schedule_features import LINEAGE as SCHEDULE_LINEAGE
 from .schedule_features import PLANE_FEATURES, SCHEDULE_FEATURES, schedule_features
 from .weather_features import LINEAGE as WEATHER_LINEAGE

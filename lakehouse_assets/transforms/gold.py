@@ -7,10 +7,9 @@ from pyspark.sql import functions as F
 
 from ..lineage import ColumnLineage, columns_of, renamed, same_name
 from . import flights as silver_flights
+from .delay import DELAY_THRESHOLD_MINUTES
 from .reference import PLANES_LINEAGE
 from .weather import UNITS as WEATHER_MEASUREMENTS
-
-DELAY_THRESHOLD_MINUTES = 15
 
 
 def enrich_flights(

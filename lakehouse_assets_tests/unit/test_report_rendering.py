@@ -1,6 +1,8 @@
 """A backfill's daily reports render on every core: the same documents, in order, as in the step's own process."""
 
 import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
 
@@ -34,3 +36,14 @@ def test_workers_render_the_same_documents_in_order_and_raise_what_fails() -> No
     assert set(render_days(process_of, range(8))) == {os.getpid()}  # a short window stays in this process
     with pytest.raises(ValueError, match="no data for day 2"):
         list(render_days(fails_on_the_second, range(1, 9), min_days_for_workers=1))
+
+
+def test_a_rendering_worker_loads_neither_dagster_nor_spark() -> None:
+    """A worker imports the render functions' modules, and the `lakehouse` command's module that started the
+    demo (spawned processes import their parent's main module): none of them may pull in Dagster or PySpark,
+    which would cost each worker about 100 MB and seconds of start-up."""
+    modules = ["lakehouse_assets.cli", render_operations_day.__module__, render_quality_day.__module__]
+    probe = f"import sys; {'; '.join(f'import {module}' for module in modules)}; print(sorted({{m.split('.')[0] for m in sys.modules}}))"
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert "'pandas'" in loaded and "'matplotlib'" in loaded  # the probe imported what rendering needs
+    assert "'dagster'" not in loaded and "'pyspark'" not in loaded, loaded
