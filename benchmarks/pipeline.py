@@ -24,7 +24,7 @@ from lakehouse_assets.run_console import phase_seconds
 from lakehouse_assets.runs import demo_selection, materialize_range
 
 from .bare import BarePipeline
-from .child_run import RunProcess, run_in_child
+from .child_run import run_in_child
 from .harness import PeakMemory, ratio, run_range, scratch, summary, timed
 
 
@@ -61,12 +61,12 @@ def backfills(
     repeats: int,
     per_partition_runs: int,
     record: Callable[[dict], None] = lambda partial: None,
-    run_process: RunProcess = run_in_child,
+    in_child: bool = True,
 ) -> dict:
     """bronze -> features for [start, end]: single-run backfill ÷ full load; one new day after all the others ÷
     one new day after one day; one run per day ÷ single run. `record` gets the figures as each part finishes
-    (the per-process runs last: they cost the most). `run_process` makes those runs: `run_in_child`, or
-    `run_in_this_process` for --quick."""
+    (the per-process runs last: they cost the most). Those runs each start a process of their own; `--quick`
+    (`in_child=False`) takes their figures from the same runs already made in this process instead."""
     home = scratch(root, "backfill", env)
     settings = home.activate()
     seed_landing_zone(settings.environment.sources.landing, start, end)
@@ -103,13 +103,16 @@ def backfills(
     record(result)
 
     # Every Dagster run is its own process (the default run launcher): so are these, start-up included.
-    child_single = summary([run_process(home.home, env, start, end, "features")[0] for _ in range(repeats)])
     per_day_days = [end - timedelta(days=offset) for offset in range(min(per_partition_runs, days))]
-    per_day = summary([run_process(home.home, env, day, day, "features")[0] for day in per_day_days])
+    if in_child:
+        child_single = summary([run_in_child(home.home, env, start, end, "features")[0] for _ in range(repeats)])
+        per_day = summary([run_in_child(home.home, env, day, day, "features")[0] for day in per_day_days])
+    else:  # the same selections and days as the runs timed above, which were made in this process
+        child_single, per_day, per_day_days = checked, {k: day_n[k] for k in ("median_seconds", "seconds")}, [end]
     extrapolated = per_day["median_seconds"] * days
     result["per_partition_vs_single_run"] = {
         "days": days,
-        "runs_in": "their own processes" if run_process is run_in_child else "the harness process (--quick)",
+        "runs_in": "their own processes" if in_child else "the harness process (--quick)",
         "single_run_process": child_single,
         "one_day_run_process": {**per_day, "days_run": [day.isoformat() for day in per_day_days]},
         "one_run_per_day_extrapolated_seconds": round(extrapolated, 3),

@@ -93,10 +93,10 @@ def test_suite(options: argparse.Namespace) -> dict:
 
 def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
     from benchmarks import pipeline, scoring, volume
-    from benchmarks.child_run import run_in_child, run_in_this_process
 
-    # Runs that measure a process of their own; --quick makes them here (a harness check, not a measurement).
-    run_process = run_in_this_process if options.quick else run_in_child
+    # Runs that measure a process of their own; --quick takes their figures from runs made here (a harness
+    # check, not a measurement).
+    in_child = not options.quick
 
     start = options.start
     if name == "sensor":
@@ -109,14 +109,14 @@ def measure(name: str, options: argparse.Namespace, spark, record) -> dict:
     if name == "backfill":
         end = start + timedelta(days=options.backfill_days - 1)
         return pipeline.backfills(
-            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record, run_process
+            options.root, options.env, spark, start, end, options.repeats, options.per_partition_runs, record, in_child
         )
     if name == "demo":
         end = start + timedelta(days=options.demo_days - 1)
-        return pipeline.demo_graph(options.root, options.env, start, end, in_child=not options.quick)
+        return pipeline.demo_graph(options.root, options.env, start, end, in_child)
     if name == "scaling":
         end = start + timedelta(days=options.scale_days - 1)
-        return volume.scaling(options.root, options.env, start, end, options.factor, options.repeats, run_process)
+        return volume.scaling(options.root, options.env, start, end, options.factor, options.repeats, in_child)
     return test_suite(options)
 
 

@@ -3,6 +3,8 @@ over many files."""
 
 from __future__ import annotations
 
+import os
+from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +13,8 @@ import dagster as dg
 from lakehouse_assets.ml.tracking import MlflowTarget
 from lakehouse_assets.sensors.landing import SENSOR_NAME
 
-from .child_run import RunProcess, run_in_child
-from .harness import Scratch, ratio, run_range, scratch, summary, timed
+from .child_run import run_in_child
+from .harness import PeakMemory, Scratch, ratio, run_range, scratch, summary, timed
 from .scale_data import seed_many_files, seed_scaled
 from .scoring import register_synthetic_model, synthetic_rows
 
@@ -31,20 +33,22 @@ def _runner(home: Scratch, start: date, end: date):
     return lambda: run_range(defs, instance, start, end, "scores")
 
 
-def scaling(
-    root: Path, env: str, start: date, end: date, factor: int, repeats: int, run_process: RunProcess = run_in_child
-) -> dict:
+def scaling(root: Path, env: str, start: date, end: date, factor: int, repeats: int, in_child: bool = True) -> dict:
     """bronze -> scores for [start, end] as one Dagster run: time at `factor` x the data ÷ at 1x; and the peak
-    resident memory of a run at 1x in its own process (Python, the JVM and Spark's Python workers together;
-    `run_process` makes that run: `run_in_child` unless --quick)."""
+    resident memory of a run at 1x in its own process (Python, the JVM and Spark's Python workers together).
+    `--quick` (`in_child=False`) takes that figure from the 1x runs made here, this process's tree sampled."""
     model_rows = synthetic_rows(20_000)
-    measured = {}
+    measured, here = {}, PeakMemory(os.getpid())
     for scale in (1, factor):
         home, rows = _scaled_home(root, env, start, end, scale, model_rows)
         run = _runner(home, start, end)
-        seconds = summary([timed(run) for _ in range(repeats)])
+        with here if scale == 1 and not in_child else nullcontext():
+            seconds = summary([timed(run) for _ in range(repeats)])
         measured[scale] = (home, {**seconds, "flight_rows": rows})
-    child_seconds, peak_mb = run_process(measured[1][0].home, env, start, end, "scores")
+    if in_child:
+        child_seconds, peak_mb = run_in_child(measured[1][0].home, env, start, end, "scores")
+    else:
+        child_seconds, peak_mb = measured[1][1]["median_seconds"], here.peak_mb
     one, many = measured[1][1], measured[factor][1]
     return {
         "days": (end - start).days + 1,
@@ -55,7 +59,7 @@ def scaling(
         "peak_rss_1x_run_process": {
             "peak_rss_mb": peak_mb,
             "process_seconds": child_seconds,
-            "runs_in": "its own process" if run_process is run_in_child else "the harness process (--quick)",
+            "runs_in": "its own process" if in_child else "the harness process (--quick)",
         },
     }
 
