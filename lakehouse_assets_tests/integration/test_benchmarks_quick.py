@@ -48,7 +48,7 @@ def test_quick_run_writes_every_figure(spark, tmp_path: Path, monkeypatch: pytes
     raw = result["raw"]
     assert raw["scaling"]["10x"]["flight_rows"] == 10 * raw["scaling"]["1x"]["flight_rows"] > 0
     assert raw["sensor"]["files"] == 400  # 365 weather files (one a day) and 35 flight files
-    # --quick makes the per-process runs in the harness and says so next to their figures.
+    # --quick takes the per-process figures from runs made in the harness and says so next to them.
     assert raw["backfill"]["per_partition_vs_single_run"]["runs_in"] == "the harness process (--quick)"
     assert raw["scaling"]["peak_rss_1x_run_process"]["runs_in"] == "the harness process (--quick)"
     assert raw["demo"]["runs_in"] == "the harness process (--quick)"
