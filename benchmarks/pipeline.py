@@ -103,12 +103,12 @@ def backfills(
     record(result)
 
     # Every Dagster run is its own process (the default run launcher): so are these, start-up included.
-    per_day_days = [end - timedelta(days=offset) for offset in range(min(per_partition_runs, days))]
     if in_child:
+        per_day_days = [end - timedelta(days=offset) for offset in range(min(per_partition_runs, days))]
         child_single = summary([run_in_child(home.home, env, start, end, "features")[0] for _ in range(repeats)])
         per_day = summary([run_in_child(home.home, env, day, day, "features")[0] for day in per_day_days])
     else:  # the same selections and days as the runs timed above, which were made in this process
-        child_single, per_day, per_day_days = checked, {k: day_n[k] for k in ("median_seconds", "seconds")}, [end]
+        per_day_days, child_single, per_day = [end], checked, day_n
     extrapolated = per_day["median_seconds"] * days
     result["per_partition_vs_single_run"] = {
         "days": days,
