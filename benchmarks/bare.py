@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows
-from lakehouse_assets.ingestion.flight_files import ingest_flight_files
+from lakehouse_assets.ingestion.csv_feed import csv_feed, ingest_csv_files
 from lakehouse_assets.ingestion.reference import load_reference_table
 from lakehouse_assets.ingestion.weather import OBSERVATION_DATE, PROVENANCE, weather_rows
 from lakehouse_assets.ingestion.weather_payload import read_weather_file
@@ -37,7 +37,8 @@ class BarePipeline:
         sources = settings.environment.sources
         self.spark = spark
         self.tables = TableLocator(warehouse)
-        self.landing = LandingZone(root=sources.landing)
+        self.landing = LandingZone(root=sources.landing, file_globs={f.name: f.file_glob for f in settings.feeds.feeds})
+        self.flights = csv_feed(settings.feeds["flights"], settings.config_dir)
         self.reference = ReferenceDatabase.from_settings(sources.reference, sources.landing)
         self.partitioned = partitioned
 
@@ -64,7 +65,7 @@ class BarePipeline:
 
     def bronze(self, window: tuple[date, date]) -> None:
         now = datetime.now(UTC)
-        flights = ingest_flight_files(self.spark, self.landing.files("flights", *window), ingested_at=now)
+        flights = ingest_csv_files(self.spark, self.flights, self.landing.files("flights", *window), ingested_at=now)
         self.write(flights.bronze, "bronze", "flights", FLIGHT_DATE, window)
         self.write(flights.quarantine, "bronze", "flights_quarantine", FLIGHT_DATE, window)
         self.write(flights.ledger, "bronze", "flights_file_ledger", "partition_date", window)

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from pyspark.sql import Column, DataFrame
@@ -80,13 +81,30 @@ class Contract:
 
 @cache
 def load_contract(name: str) -> Contract:
+    """A shipped contract, `lakehouse_assets/schemas/<name>.json`."""
     if name not in SOURCES:
         raise ContractError(f"no contract for source {name!r}; known: {', '.join(SOURCES)}")
     path = files("lakehouse_assets") / "schemas" / f"{name}.json"
+    return _parse(name, str(path), path.read_text(encoding="utf-8"))
+
+
+@cache
+def load_contract_file(name: str, path: Path) -> Contract:
+    """A contract kept outside the package (a user feed's, under config/), for source `name`."""
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ContractError(f"{path}: cannot read the contract: {error.strerror}") from None
+    return _parse(name, str(path), text)
+
+
+def _parse(name: str, path: str, text: str) -> Contract:
+    try:
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ContractError(f"{path}: not valid JSON: {error}") from error
+    if not isinstance(document, dict):
+        raise ContractError(f"{path}: a contract is a JSON object with 'properties'")
     properties = document.get("properties")
     if not isinstance(properties, dict) or not properties:
         raise ContractError(f"{path}: 'properties' must be a non-empty object")

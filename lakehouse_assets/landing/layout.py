@@ -1,9 +1,7 @@
-"""Where sources land: one folder per day for the file feeds, one SQLite file for reference data.
+"""Where sources land: one folder per day for each file feed of config/feeds.json, one SQLite file for reference data.
 
-    <landing>/flights/2013-01-01/flights_2013-01-01.csv    airline ops feed, one or more CSV files a day
-    <landing>/weather/2013-01-01/weather_2013-01-01.json   hourly observations, the weather API's payload shape
-                                                            (every day; a day without observations has an empty list)
-    <landing>/reference/nycflights13.sqlite                 airlines, airports, planes
+    <landing>/<feed>/2013-01-01/<files matching the feed's glob>   e.g. flights/2013-01-01/flights_2013-01-01.csv
+    <landing>/reference/nycflights13.sqlite                        airlines, airports, planes
 
 Only regular files inside the landing root are ever read. A listed entry that is a symbolic link leading out of
 the root (itself or through a linked day folder), a broken or looping link, or not a regular file (a FIFO
@@ -22,7 +20,6 @@ from datetime import date, datetime
 
 import fsspec
 
-FEEDS = {"flights": "*.csv", "weather": "*.json"}
 DAY_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -43,14 +40,11 @@ def reference_db_path(root: str) -> str:
     return f"{root.rstrip('/')}/reference/nycflights13.sqlite"
 
 
-def list_landed(root: str, feed: str, day: date) -> list[LandedFile]:
-    """The feed's files for one day, sorted by path; an absent day folder is an empty list."""
-    if feed not in FEEDS:
-        raise ValueError(f"unknown feed {feed!r}; expected one of {', '.join(FEEDS)}")
+def list_landed(root: str, feed: str, day: date, pattern: str) -> list[LandedFile]:
+    """The feed's files (matching `pattern`) for one day, sorted by path; an absent day folder is an empty list."""
     fs, folder = fsspec.core.url_to_fs(day_dir(root, feed, day))
     if not fs.isdir(folder):
         return []
-    pattern = FEEDS[feed]
     found = []
     for info in fs.glob(f"{folder}/{pattern}", detail=True).values():
         if info.get("type") == "directory":
@@ -59,15 +53,13 @@ def list_landed(root: str, feed: str, day: date) -> list[LandedFile]:
     return sorted(found, key=lambda landed: landed.path)
 
 
-def list_feed(root: str, feed: str) -> tuple[list[LandedFile], list[str]]:
+def list_feed(root: str, feed: str, pattern: str) -> tuple[list[LandedFile], list[str]]:
     """Every file of the feed across all day folders in one listing, and the paths not in a YYYY-MM-DD folder."""
-    if feed not in FEEDS:
-        raise ValueError(f"unknown feed {feed!r}; expected one of {', '.join(FEEDS)}")
     fs, folder = fsspec.core.url_to_fs(f"{root.rstrip('/')}/{feed}")
     if not fs.isdir(folder):
         return [], []
     found, strays = [], []
-    for path, info in fs.glob(f"{folder}/*/{FEEDS[feed]}", detail=True).items():
+    for path, info in fs.glob(f"{folder}/*/{pattern}", detail=True).items():
         if info.get("type") == "directory":
             continue
         day_name = path.rstrip("/").split("/")[-2]

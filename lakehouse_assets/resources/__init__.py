@@ -28,7 +28,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "landing": LandingZone(
             root=sources.landing,
-            drift_policies={"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
+            file_globs={feed.name: feed.file_glob for feed in settings.feeds.feeds},
+            # feeds.json's policy, except where the environment sets one (sources.flights, sources.weather).
+            drift_policies={feed.name: feed.drift_policy for feed in settings.feeds.feeds}
+            | {"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
         ),
         # dagster-mlflow's run of a Dagster run that trains (ended when it is torn down); registry look-ups elsewhere.
         "mlflow": MlflowRun.from_settings(environment.mlflow),

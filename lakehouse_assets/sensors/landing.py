@@ -5,19 +5,21 @@ from datetime import date
 
 import dagster as dg
 
+from ..ingestion.file_ledger import ledger_table
 from ..landing.changes import LANDING_DIGEST, LandingCursor, advance, changed_days, day_digests, not_yet_ingested
 from ..landing.layout import list_feed
 from ..resources.landing import LandingZone
+from ..settings.feeds import FileFeed
 
 SENSOR_NAME = "landing_files_sensor"
-# What a day's files feed: the bronze tables they load (with their quarantine/ledger siblings) and silver.
-# Everything further down follows its upstream partitions through automation conditions.
-FEED_ASSETS = {
-    "flights": (
-        ("bronze", "flights"), ("bronze", "flights_quarantine"), ("bronze", "flights_file_ledger"), ("silver", "flights"),
-    ),
-    "weather": (("bronze", "weather"), ("bronze", "weather_quarantine"), ("silver", "weather")),
-}  # fmt: skip
+
+
+def feed_assets(feed: FileFeed) -> tuple[dg.AssetKey, ...]:
+    """What a day's files feed: the bronze tables they load (with their quarantine/ledger siblings) and the silver
+    table feeds.json names. Everything further down follows its upstream partitions through automation conditions."""
+    bronze = [feed.name, f"{feed.name}_quarantine"] + ([ledger_table(feed.name)] if feed.format == "csv" else [])
+    silver = [dg.AssetKey(feed.silver.split("/"))] if feed.silver else []
+    return (*[dg.AssetKey(["bronze", name]) for name in bronze], *silver)
 
 
 def ingested_digests(instance: dg.DagsterInstance, feed: str, days: Iterable[date]) -> dict[date, str]:
@@ -44,11 +46,13 @@ def ingested_digests(instance: dg.DagsterInstance, feed: str, days: Iterable[dat
 
 
 def build_landing_sensor(
-    daily: dg.TimeWindowPartitionsDefinition, feeds: Sequence[str] = ("flights", "weather"), max_days_per_tick: int = 31
+    daily: dg.TimeWindowPartitionsDefinition, feeds: Sequence[FileFeed], max_days_per_tick: int = 31
 ) -> dg.SensorDefinition:
     first = date.fromisoformat(daily.get_first_partition_key())
     last = date.fromisoformat(daily.get_last_partition_key())
-    keys = [dg.AssetKey(list(key)) for feed in feeds for key in FEED_ASSETS[feed]]
+    targets = {feed.name: feed_assets(feed) for feed in feeds}
+    names = list(targets)
+    keys = [key for feed_keys in targets.values() for key in feed_keys]
 
     @dg.sensor(
         name=SENSOR_NAME,
@@ -56,7 +60,7 @@ def build_landing_sensor(
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=(
-            f"Watches the landing zone ({', '.join(feeds)}). Each day with a new, late, rewritten or removed file "
+            f"Watches the landing zone ({', '.join(names)}). Each day with a new, late, rewritten or removed file "
             "gets one run that re-ingests that day through silver, unless bronze already holds exactly those file "
             "versions. Run keys follow the file versions, so a day never runs twice for the same files. "
             f"At most {max_days_per_tick} days per tick."
@@ -65,8 +69,8 @@ def build_landing_sensor(
     def landing_files_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
         cursor = LandingCursor.parse(context.cursor)
         current, strays = {}, []
-        for feed in feeds:
-            files, misplaced = list_feed(landing.root, feed)
+        for feed in names:
+            files, misplaced = list_feed(landing.root, feed, landing.file_glob(feed))
             current[feed] = day_digests(files)
             strays += misplaced
         changes, outside = changed_days(current, cursor, first, last)
@@ -75,13 +79,13 @@ def build_landing_sensor(
         if outside:
             context.log.warning(f"files for {len(outside)} day(s) outside the partitions {first}..{last} are ignored")
         considered = changes[:max_days_per_tick]
-        ingested = {feed: ingested_digests(context.instance, feed, [c.day for c in considered if feed in c.feeds]) for feed in feeds}
+        ingested = {feed: ingested_digests(context.instance, feed, [c.day for c in considered if feed in c.feeds]) for feed in names}
         requested = [change for change in (not_yet_ingested(c, ingested) for c in considered) if change is not None]
         for change in requested:
             yield dg.RunRequest(
                 run_key=change.run_key,
                 partition_key=change.day.isoformat(),
-                asset_selection=[dg.AssetKey(list(key)) for feed in change.feeds for key in FEED_ASSETS[feed]],
+                asset_selection=[key for feed in change.feeds for key in targets[feed]],
                 tags={"lakehouse/trigger": "landing", "lakehouse/feeds": ",".join(change.feeds)},
             )
         if len(changes) > len(considered):

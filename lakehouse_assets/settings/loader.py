@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .clusters import ClusterConfig
+from .feeds import FeedsConfig
 from .models import DATABRICKS_CONNECT, EnvSettings, JobConfig, is_connect_remote
 
 DEFAULT_ENV = "dev"
@@ -38,6 +39,7 @@ class Settings:
     environment: EnvSettings
     jobs: JobConfig
     clusters: ClusterConfig
+    feeds: FeedsConfig
 
 
 def lakehouse_home() -> Path:
@@ -93,7 +95,41 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
             f"{directory / 'env' / f'{env}.yaml'}: ml.retraining.job: {environment.ml.retraining.job!r} is not a job "
             f"in job_config.json (known: {', '.join(job_names)})"
         )
-    return Settings(env=env, home=home, config_dir=directory, environment=environment, jobs=jobs, clusters=clusters)
+    feeds = load_feeds(directory)
+    return Settings(
+        env=env, home=home, config_dir=directory, environment=environment, jobs=jobs, clusters=clusters, feeds=feeds
+    )
+
+
+# Feeds the shipped graph reads (silver/flights, silver/weather): feeds.json must keep them.
+SHIPPED_FEEDS = {"flights": "csv", "weather": "weather_payload"}
+
+
+def load_feeds(directory: Path | None = None) -> FeedsConfig:
+    """config/feeds.json, each feed checked against its contract."""
+    directory = directory or config_dir()
+    from ..ingestion.contracts import ContractError, load_contract
+    from ..ingestion.csv_feed import FeedError, csv_feed
+
+    path = directory / "feeds.json"
+    feeds = _validate(FeedsConfig, _read(path), path)
+    for index, feed in enumerate(feeds.feeds):
+        try:
+            if feed.format == "csv":
+                csv_feed(feed, directory)
+            else:
+                load_contract(feed.contract)
+        except FeedError as error:
+            raise ConfigError(f"{path}: feeds[{index}].{error.key} ({feed.name}): {error}") from None
+        except ContractError as error:
+            raise ConfigError(f"{path}: feeds[{index}].contract ({feed.name}): {error}") from None
+    declared = {feed.name: feed.format for feed in feeds.feeds}
+    for name, fmt in SHIPPED_FEEDS.items():
+        if declared.get(name) != fmt:
+            raise ConfigError(
+                f"{path}: feeds: the shipped graph reads feed {name!r} (format {fmt!r}); keep its entry"
+            )
+    return feeds
 
 
 def _read(path: Path) -> Any:

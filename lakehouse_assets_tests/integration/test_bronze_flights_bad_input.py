@@ -9,7 +9,8 @@ import dagster as dg
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse_assets.assets.bronze.flights import CONSERVATION_CHECK, FLIGHTS
+from lakehouse_assets.assets.bronze.file_feeds import feed_keys
+from lakehouse_assets.checks.names import ROWS_CONSERVED as CONSERVATION_CHECK
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.layout import day_dir
 from lakehouse_assets.resources.delta_io_manager import DeltaIOManager
@@ -21,6 +22,8 @@ from lakehouse_assets_tests.flight_corpus import CASES, write_cases
 
 from .conftest import FIRST_DAY, LAST_DAY
 from .test_flights_slice import FLIGHTS_SLICE, content_hash, package_counts, table
+
+FLIGHTS = feed_keys("flights")[0]
 
 pytestmark = pytest.mark.integration
 BAD_DAY = FIRST_DAY + timedelta(days=1)

@@ -8,11 +8,14 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse_assets.assets.bronze.flights import CONSERVATION_CHECK, FLIGHTS
+from lakehouse_assets.assets.bronze.file_feeds import feed_keys
+from lakehouse_assets.checks.names import ROWS_CONSERVED as CONSERVATION_CHECK
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.tables import TableLocator, read_table, table_exists
 
 from .conftest import FIRST_DAY, LAST_DAY
+
+FLIGHTS = feed_keys("flights")[0]
 
 pytestmark = pytest.mark.integration
 INGESTION_TIMES = {"_ingested_at", "ingested_at"}

@@ -19,8 +19,8 @@ import yaml
 
 from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows, tally
 from lakehouse_assets.ingestion.contracts import RESCUED
+from lakehouse_assets.ingestion.csv_feed import ingest_csv_files
 from lakehouse_assets.ingestion.file_ledger import partition_figures
-from lakehouse_assets.ingestion.flight_files import ingest_flight_files
 from lakehouse_assets.ingestion.http_pages import HttpPageClient, HttpSourceError
 from lakehouse_assets.ingestion.jdbc import JdbcSource
 from lakehouse_assets.ingestion.reference import load_reference_table
@@ -30,6 +30,7 @@ from lakehouse_assets.landing.layout import list_landed
 from lakehouse_assets.landing.seed import write_reference_db
 from lakehouse_assets.settings.loader import ConfigError, config_dir, load_settings
 from lakehouse_assets.settings.models import JdbcTableSettings
+from lakehouse_assets_tests.feeds import FLIGHTS_FEED, FLIGHTS_GLOB
 from lakehouse_assets_tests.flight_corpus import real_rows
 from lakehouse_assets_tests.http_servers import Reply, scripted_server, serving
 
@@ -75,7 +76,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def test_landing_file_kinds(spark, landing: Path) -> None:
-    ingestion = ingest_flight_files(spark, list_landed(str(landing), "flights", DAY), ingested_at=AT)
+    ingestion = ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(landing), "flights", DAY, FLIGHTS_GLOB), ingested_at=AT)
     entries = {Path(entry.path).name: entry for entry in ingestion.entries}
     for name, (_, expected) in FILE_KINDS.items():
         assert (entries[name].rows_loaded, entries[name].rows_quarantined) == expected, name
@@ -99,7 +100,7 @@ def test_a_linked_day_folder_outside_the_root_is_refused(tmp_path: Path) -> None
     (elsewhere / "flights.csv").write_bytes(b"year\n")
     (tmp_path / "landing" / "flights").mkdir(parents=True)
     (tmp_path / "landing" / "flights" / DAY.isoformat()).symlink_to(elsewhere, target_is_directory=True)
-    [landed] = list_landed(str(tmp_path / "landing"), "flights", DAY)
+    [landed] = list_landed(str(tmp_path / "landing"), "flights", DAY, FLIGHTS_GLOB)
     assert landed.refused and "outside the landing root" in landed.refused
 
 

@@ -15,6 +15,7 @@ from lakehouse_assets.reporting.store import ReportNameError, report_path
 from lakehouse_assets.resources.spark import LOCAL_DEFAULT_CONF
 from lakehouse_assets.table_versions import parse_table_name
 from lakehouse_assets.tables import TableError, TableLocator, check_identifier, date_range_predicate
+from lakehouse_assets_tests.feeds import FLIGHTS_GLOB
 
 REPO = Path(__file__).resolve().parents[2]
 LOCATOR = TableLocator("/warehouse")
@@ -66,7 +67,7 @@ def test_landing_files_reached_through_links_out_of_the_root_are_never_read(tmp_
     (day / "a.csv").symlink_to(secret)
     (day / "b.csv").symlink_to(Path("..") / ".." / ".." / "secret.csv")  # relative, with ..
     (day / "c.csv").write_text("year,month\n")
-    refused = {Path(f.path).name: f.refused for f in list_landed(str(tmp_path / "landing"), "flights", date(2013, 1, 30))}
+    refused = {Path(f.path).name: f.refused for f in list_landed(str(tmp_path / "landing"), "flights", date(2013, 1, 30), FLIGHTS_GLOB)}
     assert refused["c.csv"] is None
     assert all(refused[name] and "outside the landing root" in refused[name] for name in ("a.csv", "b.csv"))
 

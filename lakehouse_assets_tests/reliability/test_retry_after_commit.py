@@ -9,13 +9,15 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster._record import copy
 from pyspark.sql import functions as F
 
-from lakehouse_assets.assets.bronze.flights import FLIGHTS
+from lakehouse_assets.assets.bronze.file_feeds import feed_keys
 from lakehouse_assets.resources.delta_io_manager import DeltaIOManager
 from lakehouse_assets.tables import TableLocator, merge_table, read_table
 
 from ..integration.test_flights_slice import package_counts, per_day
 from .conftest import FIRST_DAY, LAST_DAY
 from .lakehouse import FLIGHTS_SLICE, defs_for
+
+FLIGHTS = feed_keys("flights")[0]
 
 pytestmark = pytest.mark.integration
 

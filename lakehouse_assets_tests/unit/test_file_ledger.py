@@ -5,6 +5,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
+from lakehouse_assets.ingestion.csv_feed import ingest_csv_files
 from lakehouse_assets.ingestion.file_ledger import (
     LOADED,
     REJECTED,
@@ -14,9 +15,9 @@ from lakehouse_assets.ingestion.file_ledger import (
     read_ledger,
     sha256_of,
 )
-from lakehouse_assets.ingestion.flight_files import ingest_flight_files
 from lakehouse_assets.landing.layout import LandedFile, list_landed
 from lakehouse_assets.tables import TableLocator, write_table
+from lakehouse_assets_tests.feeds import FLIGHTS_FEED, FLIGHTS_GLOB
 from lakehouse_assets_tests.flight_corpus import real_rows
 
 DAY = date(2013, 1, 1)
@@ -94,14 +95,14 @@ def test_after_ingestion_a_fresh_listing_sees_only_what_changed_since(spark: Spa
     (folder / "untouched.csv").write_bytes(b"\n".join([header, rows[0]]))
     (folder / "edited.csv").write_bytes(b"\n".join([header, rows[1]]))
     (folder / "empty.csv").write_bytes(b"")
-    ingestion = ingest_flight_files(spark, list_landed(str(tmp_path), "flights", DAY), ingested_at=T0)
+    ingestion = ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=T0)
 
     (folder / "edited.csv").write_bytes(b"\n".join([header, rows[1], rows[2]]))
     (folder / "late.csv").write_bytes(b"\n".join([header, rows[2]]))
     os.utime(folder / "kept.csv")  # touched, not changed
-    changes = compare_with_ledger(list_landed(str(tmp_path), "flights", DAY), ingestion.entries, checksum=sha256_of)
+    changes = compare_with_ledger(list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingestion.entries, checksum=sha256_of)
     assert (names(changes.new), names(changes.changed)) == (["late.csv"], ["edited.csv"])
     assert sorted(names(changes.unchanged)) == ["empty.csv", "kept.csv", "untouched.csv"]
     # Without checksums, size and mtime (as Spark read it vs as fsspec lists it) decide.
-    unchanged = compare_with_ledger(list_landed(str(tmp_path), "flights", DAY), ingestion.entries).unchanged
+    unchanged = compare_with_ledger(list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingestion.entries).unchanged
     assert sorted(names(unchanged)) == ["empty.csv", "untouched.csv"]

@@ -7,10 +7,11 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from lakehouse_assets.ingestion.csv_feed import CsvIngestion, ingest_csv_files
 from lakehouse_assets.ingestion.csv_header import DriftError
 from lakehouse_assets.ingestion.file_ledger import partition_figures
-from lakehouse_assets.ingestion.flight_files import FlightIngestion, ingest_flight_files
 from lakehouse_assets.landing.layout import list_landed
+from lakehouse_assets_tests.feeds import FLIGHTS_FEED, FLIGHTS_GLOB
 from lakehouse_assets_tests.flight_corpus import CASES, TAILNUM, TEN_MB, data_lines, real_rows, set_field, write_cases
 
 DAY = date(2013, 1, 1)
@@ -20,7 +21,7 @@ QUARANTINE_REASONS = {
     "truncated_last_line.csv": ["malformed CSV: 8 field(s) where the header has 19"],
     "wrong_types.csv": ["key field flight does not fit the contract: abc"],
     "latin1.csv": ["line is not valid UTF-8 text"],
-    "dates_outside.csv": ["flight date 2013-01-02 is outside partition 2013-01-01", "year/month/day 2013-2-30 is not a calendar date"],
+    "dates_outside.csv": ["year/month/day 2013-01-02 is outside partition 2013-01-01", "year/month/day 2013-2-30 is not a calendar date"],
     "huge_field.csv": [f"line is {HUGE_LINE_BYTES:,} bytes, over the 65,536-byte limit of one record"],
     "nul_bytes.csv": ["line holds NUL bytes"],
     "unbalanced_quote.csv": ["malformed CSV: unbalanced quotes"],
@@ -35,12 +36,12 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def ingestion(spark: SparkSession, landing: str) -> FlightIngestion:
-    return ingest_flight_files(spark, list_landed(landing, "flights", DAY), ingested_at=INGESTED_AT)
+def ingestion(spark: SparkSession, landing: str) -> CsvIngestion:
+    return ingest_csv_files(spark, FLIGHTS_FEED, list_landed(landing, "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT)
 
 
 @pytest.fixture(scope="module")
-def outcome(ingestion: FlightIngestion) -> dict:
+def outcome(ingestion: CsvIngestion) -> dict:
     """Per file name: ledger entry, bronze rows and quarantined rows."""
     bronze = ingestion.bronze.withColumn("name", F.element_at(F.split("_source_file", "/"), -1)).collect()
     quarantine = ingestion.quarantine.withColumn("name", F.element_at(F.split("_source_file", "/"), -1)).collect()
@@ -60,7 +61,7 @@ def test_each_bad_file_has_its_outcome_and_keeps_every_line(case, outcome, landi
     assert entry.status == "loaded" and entry.reason is None
     assert (len(loaded), len(quarantined)) == case.expect[1:]
     assert (entry.rows_loaded, entry.rows_quarantined) == case.expect[1:]
-    content = (list_landed(landing, "flights", DAY)[0].path.rsplit("/", 1)[0] + "/" + case.name)
+    content = (list_landed(landing, "flights", DAY, FLIGHTS_GLOB)[0].path.rsplit("/", 1)[0] + "/" + case.name)
     with open(content, "rb") as handle:
         expected_lines = data_lines(handle.read())
     assert entry.rows_read == len(expected_lines)
@@ -68,7 +69,7 @@ def test_each_bad_file_has_its_outcome_and_keeps_every_line(case, outcome, landi
     assert sorted(row.reason for row in quarantined) == sorted(QUARANTINE_REASONS.get(case.name, []))
 
 
-def test_partition_conservation_holds_over_the_whole_corpus(ingestion: FlightIngestion) -> None:
+def test_partition_conservation_holds_over_the_whole_corpus(ingestion: CsvIngestion) -> None:
     figures = partition_figures(ingestion.entries)[DAY]
     assert figures["rows_read"] == ingestion.bronze.count() + ingestion.quarantine.count()
     assert figures["rows_read"] == figures["rows_loaded"] + figures["rows_quarantined"]
@@ -125,5 +126,5 @@ def test_drift_policy_fail_names_the_file_and_column_before_anything_is_parsed(s
     (folder / "a.csv").write_bytes(b"\n".join([header, rows[0]]))
     (folder / "b.csv").write_bytes(b"\n".join([header + b",Gate", rows[1] + b",B12"]))
     with pytest.raises(DriftError, match=r"b\.csv: column 'Gate' is not in the flights contract") as error:
-        ingest_flight_files(spark, list_landed(str(tmp_path), "flights", DAY), ingested_at=INGESTED_AT, drift_policy="fail")
+        ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT, drift_policy="fail")
     assert "a.csv" not in str(error.value) and "nothing was written" in str(error.value)

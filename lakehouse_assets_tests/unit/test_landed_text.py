@@ -5,6 +5,7 @@ import pytest
 
 from lakehouse_assets.ingestion.landed_text import comparable, hadoop_path
 from lakehouse_assets.landing.layout import list_landed
+from lakehouse_assets_tests.feeds import FLIGHTS_GLOB
 
 
 @pytest.mark.parametrize(
@@ -32,7 +33,7 @@ def test_remote_landing_paths_keep_the_configured_scheme() -> None:
     fs.pipe("/lakehouse-test/flights/2013-01-01/a.csv", b"year\n")
     fs.pipe("/lakehouse-test/flights/2013-01-01/notes.txt", b"ignored")
     try:
-        [landed] = list_landed("memory://lakehouse-test", "flights", date(2013, 1, 1))
+        [landed] = list_landed("memory://lakehouse-test", "flights", date(2013, 1, 1), FLIGHTS_GLOB)
         assert (landed.path, landed.size, landed.day) == ("memory:///lakehouse-test/flights/2013-01-01/a.csv", 5, date(2013, 1, 1))
     finally:
         fs.rm("/lakehouse-test", recursive=True)

@@ -12,9 +12,9 @@ import pytest
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.partitions import daily_partitions
-from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.sensors.landing import build_landing_sensor
 from lakehouse_assets.settings import load_settings
+from lakehouse_assets_tests.feeds import FEEDS, landing_zone
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +27,10 @@ class Ticks:
 
     def __init__(self, defs: dg.Definitions, root: Path, instance=None, max_days_per_tick: int = 31) -> None:
         daily = daily_partitions(load_settings("test").environment.partitions)
-        self.sensor = build_landing_sensor(daily, max_days_per_tick=max_days_per_tick)
+        self.sensor = build_landing_sensor(daily, FEEDS.feeds, max_days_per_tick=max_days_per_tick)
         self.defs = defs
         self.instance = instance
-        self.landing = LandingZone(root=str(root))
+        self.landing = landing_zone(str(root))
         self.cursor: str | None = None
         self.run_keys: set[str] = set()
 
@@ -146,7 +146,7 @@ def test_days_bronze_already_holds_are_not_run_again(defs, instance, landing: Pa
     from lakehouse_assets.landing.layout import list_feed
 
     for feed in ("flights", "weather"):
-        files, _ = list_feed(str(landing), feed)
+        files, _ = list_feed(str(landing), feed, FEEDS[feed].file_glob)
         digest = day_digests(files)[date(2013, 3, 1)]
         instance.report_runless_asset_event(
             dg.AssetMaterialization(asset_key=["bronze", feed], partition="2013-03-01", metadata={LANDING_DIGEST: digest})

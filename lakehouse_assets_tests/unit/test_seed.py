@@ -9,6 +9,7 @@ import pandas as pd
 
 from lakehouse_assets.landing.layout import list_landed
 from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets_tests.feeds import FLIGHTS_GLOB
 
 
 def test_seed_writes_one_file_per_feed_and_day_with_the_package_rows(tmp_path: Path) -> None:
@@ -45,7 +46,7 @@ def test_a_damaged_file_is_rewritten(tmp_path: Path) -> None:
 def test_listing_finds_the_days_files_only(tmp_path: Path) -> None:
     seed_landing_zone(tmp_path, date(2013, 2, 1), date(2013, 2, 2))
     (tmp_path / "flights/2013-02-01/notes.txt").write_text("not a feed file")
-    landed = list_landed(str(tmp_path), "flights", date(2013, 2, 1))
+    landed = list_landed(str(tmp_path), "flights", date(2013, 2, 1), FLIGHTS_GLOB)
     assert [Path(item.path).name for item in landed] == ["flights_2013-02-01.csv"]
     assert landed[0].size == (tmp_path / "flights/2013-02-01/flights_2013-02-01.csv").stat().st_size
-    assert list_landed(str(tmp_path), "flights", date(2013, 3, 1)) == []
+    assert list_landed(str(tmp_path), "flights", date(2013, 3, 1), FLIGHTS_GLOB) == []

@@ -1,4 +1,4 @@
-"""The airline ops feed's daily CSV files -> bronze rows, quarantined lines and file-ledger entries.
+"""A CSV feed's daily files -> bronze rows, quarantined lines and file-ledger entries (any feed of feeds.json).
 
 Every data line of every readable file ends up in exactly one place: bronze (typed by the contract, misfit
 non-key values in `_rescued_data`) or quarantine (raw line, file, line number, reason). A file that cannot be
@@ -12,30 +12,76 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import reduce
+from pathlib import Path
 
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
+from ..settings.feeds import FileFeed
 from ..tables import read_once
-from .contracts import RESCUED, Contract, load_contract
+from .contracts import RESCUED, Contract, ContractError, load_contract, load_contract_file
 from .csv_header import HeaderPlan, HeaderRejected, check_drift, decode_header, plan_header
 from .csv_lines import MAX_LINE_BYTES, REASON, line_text, parse_lines, type_lines
 from .file_ledger import LOADED, REJECTED, LedgerEntry, ledger_frame
 from .landed_text import HEADER_LIMIT, LandedRead, landed_lines, read_landed
 
-FEED = "flights"
-PARTITION_COLUMN = "flight_date"
 SOURCE_COLUMNS = ("_source_file", "_source_line", "_source_modified_at", "_ingested_at")
-RESERVED_COLUMNS = (PARTITION_COLUMN, RESCUED, *SOURCE_COLUMNS)
+
+
+@dataclass(frozen=True)
+class CsvFeed:
+    """What ingestion needs of a feed: its name, contract, partition column and the columns that date a row
+    (one date column, or year, month, day; none: the folder's day is the row's)."""
+
+    name: str
+    contract: Contract
+    partition_column: str
+    row_day: tuple[str, ...] = ()
+    description: str = ""  # of bronze/<name>, for the asset graph
+
+    @property
+    def reserved_columns(self) -> tuple[str, ...]:
+        return (self.partition_column, RESCUED, *SOURCE_COLUMNS)
 
 
 class IngestionError(Exception):
     """The ingestion's own bookkeeping does not add up; nothing was written."""
 
 
+def csv_feed(feed: FileFeed, config_dir: Path) -> CsvFeed:
+    """The feed of feeds.json with its contract loaded; raises FeedError naming the key that is wrong."""
+    path = feed.contract_path(config_dir)
+    try:
+        contract = load_contract(feed.contract) if path is None else load_contract_file(feed.name, path)
+    except ContractError as error:
+        raise FeedError("contract", str(error)) from None
+    if feed.partition_column in contract.properties or feed.partition_column in (RESCUED, *SOURCE_COLUMNS):
+        raise FeedError(
+            "partition_column",
+            f"{feed.partition_column!r} is a column of the contract or of bronze; name a new column for the folder's day",
+        )
+    unknown = [column for column in feed.row_day if column not in contract.properties]
+    if unknown:
+        raise FeedError("row_day", f"the contract has no column {', '.join(unknown)} (it has {', '.join(contract.columns)})")
+    kinds = [contract.spark_type(column).simpleString() for column in feed.row_day]
+    if len(kinds) == 3 and kinds != ["bigint"] * 3 or len(kinds) == 1 and kinds[0] not in ("date", "timestamp"):
+        raise FeedError(
+            "row_day", "expected one date/date-time column, or year, month, day as integer columns of the contract"
+        )
+    return CsvFeed(feed.name, contract, feed.partition_column, feed.row_day, feed.description)
+
+
+class FeedError(Exception):
+    """A feed's declaration does not fit its contract; `key` is the feeds.json key at fault."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
 @dataclass(frozen=True)
-class FlightIngestion:
+class CsvIngestion:
     bronze: DataFrame
     quarantine: DataFrame
     ledger: DataFrame
@@ -43,16 +89,17 @@ class FlightIngestion:
     added_columns: tuple[str, ...]
 
 
-def ingest_flight_files(
+def ingest_csv_files(
     spark: SparkSession,
+    feed: CsvFeed,
     files: Sequence[LandedFile],
     *,
     ingested_at: datetime,
     drift_policy: str = "rescue",
     max_line_bytes: int = MAX_LINE_BYTES,
-) -> FlightIngestion:
+) -> CsvIngestion:
     """Read, type and split the files; raises DriftError when the policy forbids what the headers show."""
-    contract = load_contract(FEED)
+    contract = feed.contract
     # Files the landing zone refuses (links out of the root, FIFOs, ...) are never opened, only recorded.
     read = read_landed(spark, [landed for landed in files if landed.refused is None])
     plans: dict[str, HeaderPlan] = {}
@@ -63,17 +110,17 @@ def ingest_flight_files(
             plans[path] = plan_header(header, contract)
         except HeaderRejected as error:
             rejected[path] = str(error)
-    check_drift(plans, drift_policy, FEED, reserved=RESERVED_COLUMNS)
+    check_drift(plans, drift_policy, feed.name, reserved=feed.reserved_columns)
 
     # Three consumers (counts, bronze, quarantine) share one parse of the lines.
-    classified = read_once(_classify(read, plans, contract, drift_policy, max_line_bytes))
+    classified = read_once(_classify(read, plans, feed, drift_policy, max_line_bytes))
     counts = {
         row._path: (row.loaded, row.quarantined)
         for row in classified.groupBy("_path")
         .agg(F.count_if(F.col(REASON).isNull()).alias("loaded"), F.count_if(F.col(REASON).isNotNull()).alias("quarantined"))
         .collect()
     }
-    entries = [_entry(landed, read, plans, rejected, counts, ingested_at) for landed in files]
+    entries = [_entry(feed.name, landed, read, plans, rejected, counts, ingested_at) for landed in files]
     unbalanced = [e.path for e in entries if e.rows_read != e.rows_loaded + e.rows_quarantined]
     if unbalanced:
         raise IngestionError(f"lines read differ from lines loaded + quarantined for {', '.join(unbalanced)}")
@@ -87,24 +134,25 @@ def ingest_flight_files(
     ]
     schema = contract.spark_schema()
     bronze = classified.where(F.col(REASON).isNull()).select(
-        F.col("_day").alias(PARTITION_COLUMN),
+        F.col("_day").alias(feed.partition_column),
         *[F.col(column).alias(column, metadata=schema[column].metadata) for column in contract.columns],
         *(added if drift_policy == "add" else ()),
         RESCUED,
         *source,
     )
     quarantine = classified.where(F.col(REASON).isNotNull()).select(
-        F.col("_day").alias(PARTITION_COLUMN),
+        F.col("_day").alias(feed.partition_column),
         F.col(REASON).alias("reason"),
         F.make_valid_utf8(line_text(F.col("_raw"))).alias("raw_line"),
         F.when(~F.is_valid_utf8(F.col("_raw").cast("string")), F.col("_raw")).alias("raw_bytes"),
         *source,
     )
-    return FlightIngestion(bronze, quarantine, ledger_frame(spark, entries), entries, added if drift_policy == "add" else ())
+    return CsvIngestion(bronze, quarantine, ledger_frame(spark, entries), entries, added if drift_policy == "add" else ())
 
 
-def _classify(read: LandedRead, plans: dict[str, HeaderPlan], contract: Contract, policy: str, max_line_bytes: int) -> DataFrame:
+def _classify(read: LandedRead, plans: dict[str, HeaderPlan], feed: CsvFeed, policy: str, max_line_bytes: int) -> DataFrame:
     """Parse each header variant's lines to text columns, then type them all by the contract in one pass."""
+    contract = feed.contract
     lines = landed_lines(read.content)
     groups: dict[tuple[str, ...], list[str]] = {}
     for path, plan in plans.items():
@@ -125,22 +173,34 @@ def _classify(read: LandedRead, plans: dict[str, HeaderPlan], contract: Contract
         for paths in groups.values()
     ]
     parsed = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
-    return _with_partition_check(type_lines(parsed, contract, extras, policy))
+    return _with_partition_check(type_lines(parsed, contract, extras, policy), feed.row_day)
 
 
-def _with_partition_check(frame: DataFrame) -> DataFrame:
-    """A row belongs to the day folder it was delivered in: its year/month/day must be that day."""
-    row_date = F.try_to_date(F.format_string("%04d-%02d-%02d", "year", "month", "day"))
-    outside: Column = F.when(
-        row_date.isNull(),
-        F.format_string("year/month/day %d-%d-%d is not a calendar date", "year", "month", "day"),
-    ).when(row_date != F.col("_day"), F.format_string("flight date %s is outside partition %s", row_date.cast("string"), F.col("_day").cast("string")))
+def _with_partition_check(frame: DataFrame, row_day: tuple[str, ...]) -> DataFrame:
+    """A row belongs to the day folder it was delivered in: the date its row_day columns give must be that day.
+    A row without that date (a column that did not fit the contract, so rescued) is judged by its key fields."""
+    if not row_day:
+        return frame
+    name = "/".join(row_day)
+    if len(row_day) == 3:
+        row_date = F.try_to_date(F.format_string("%04d-%02d-%02d", *row_day))
+        undated = F.format_string(f"{name} %d-%d-%d is not a calendar date", *row_day)
+    else:  # typed by the contract already: a date, or a date-time whose date counts
+        row_date, undated = F.to_date(F.col(row_day[0])), F.lit(None).cast("string")
+    outside: Column = (
+        F.when(F.col(row_day[0]).isNull(), F.lit(None).cast("string"))
+        .when(row_date.isNull(), undated)
+        .when(
+            row_date != F.col("_day"),
+            F.format_string(f"{name} %s is outside partition %s", row_date.cast("string"), F.col("_day").cast("string")),
+        )
+    )
     return frame.withColumn(REASON, F.coalesce(F.col(REASON), outside))
 
 
-def _entry(landed, read, plans, rejected, counts, ingested_at) -> LedgerEntry:
+def _entry(feed, landed, read, plans, rejected, counts, ingested_at) -> LedgerEntry:
     facts = read.facts.get(landed.path)
-    common = dict(feed=FEED, partition_date=landed.day, path=landed.path, ingested_at=ingested_at)
+    common = dict(feed=feed, partition_date=landed.day, path=landed.path, ingested_at=ingested_at)
     if landed.path in rejected:
         if facts is None:
             empty = landed.size == 0 and landed.refused is None  # a refused file is never opened, so never hashed

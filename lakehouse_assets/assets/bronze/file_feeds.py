@@ -1,0 +1,126 @@
+"""bronze/<feed>, bronze/<feed>_quarantine, bronze/<feed>_file_ledger for every CSV feed of config/feeds.json.
+
+One step reads a range's files once and writes all three tables; then, in the same step, a blocking check
+proves on the committed tables that every row read was loaded or quarantined, once. The airline ops feed
+(bronze/flights) is one of these feeds; a user's feed is another entry in feeds.json, with no code.
+"""
+
+from datetime import UTC, date, datetime
+
+import dagster as dg
+
+from ...checks.conservation import conservation_spec, rows_conserved
+from ...ingestion.conservation import day_balances, ledger_reads
+from ...ingestion.csv_feed import CsvFeed, ingest_csv_files
+from ...ingestion.csv_header import DriftError
+from ...ingestion.file_ledger import PARTITION_COLUMN as LEDGER_PARTITION_COLUMN
+from ...ingestion.file_ledger import REJECTED, ledger_table, partition_figures
+from ...landing.changes import LANDING_DIGEST, day_digests
+from ...partitions import day_window, window_text
+from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
+from ...resources.landing import LandingZone
+from ...resources.spark import SparkResource
+from ...resources.warehouse import Warehouse
+from ..common import delta_out, spark_multi_asset
+
+
+def feed_keys(feed: str) -> tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]:
+    """bronze/<feed>, bronze/<feed>_quarantine, bronze/<feed>_file_ledger."""
+    return (
+        dg.AssetKey(["bronze", feed]),
+        dg.AssetKey(["bronze", f"{feed}_quarantine"]),
+        dg.AssetKey(["bronze", ledger_table(feed)]),
+    )
+
+
+def build_csv_feed(daily: dg.DailyPartitionsDefinition, feed: CsvFeed) -> dg.AssetsDefinition:
+    loaded_key, quarantine_key, ledger_key = feed_keys(feed.name)
+    name = feed.name
+    row_day = f" A row dated ({', '.join(feed.row_day)}) outside its folder's day is quarantined." if feed.row_day else ""
+
+    @spark_multi_asset(
+        name=f"bronze__{name}",
+        partitions_def=daily,
+        outs={
+            name: delta_out(
+                key=loaded_key.path,
+                partition_column=feed.partition_column,
+                description=feed.description
+                or f"The {name} feed's rows as delivered, typed by its contract; values that did not fit are kept "
+                "in _rescued_data; with source file, line, modification time and ingestion time." + row_day,
+            ),
+            f"{name}_quarantine": delta_out(
+                key=quarantine_key.path,
+                partition_column=feed.partition_column,
+                description="Lines that could not be loaded: the raw line (raw_bytes too when not UTF-8), file, "
+                "line number and the reason.",
+            ),
+            ledger_table(name): delta_out(
+                key=ledger_key.path,
+                partition_column=LEDGER_PARTITION_COLUMN,
+                description="Every landing file of each day: path, size, mtime, sha256, loaded or rejected (and "
+                "why), rows read/loaded/quarantined, columns missing or extra, when it was ingested.",
+            ),
+        },
+        check_specs=[
+            conservation_spec(
+                loaded_key,
+                f"Per day of the run: rows read (file ledger) = rows in bronze/{name} + rows in "
+                f"bronze/{name}_quarantine, on the committed tables. Blocks downstream assets when it fails.",
+            )
+        ],
+    )
+    def ingest_feed(context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone, warehouse: Warehouse):
+        start, end = day_window(context)
+        missing = landing.missing_days(name, start, end)
+        if missing:
+            shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
+            raise dg.Failure(
+                f"no {name} file landed for {len(missing)} day(s): {shown} under {landing.root}/{name}/; "
+                "run `lakehouse seed` or wait for the feed"
+            )
+        files = landing.files(name, start, end)
+        policy = landing.drift_policy(name)
+        context.log.info(f"reading {len(files)} {name} file(s) for {start}..{end} (drift policy {policy})")
+        try:
+            result = ingest_csv_files(spark.session, feed, files, ingested_at=datetime.now(UTC), drift_policy=policy)
+        except DriftError as error:
+            raise dg.Failure(description=str(error)) from None
+        _report_partitions(context, daily, loaded_key, result.entries, day_digests(files))
+        bronze_metadata = {"drift_policy": policy}
+        if policy == "add":
+            bronze_metadata |= {ALLOW_SCHEMA_CHANGE: True, "added_columns": ", ".join(result.added_columns) or "none"}
+        yield dg.Output(result.bronze, name, metadata=bronze_metadata)
+        yield dg.Output(result.quarantine, f"{name}_quarantine")
+        yield dg.Output(result.ledger, ledger_table(name))
+        read = ledger_reads(spark.session, warehouse.ref(ledger_key), (start, end))
+        balances = day_balances(
+            spark.session,
+            read,
+            loaded=warehouse.ref(loaded_key),
+            quarantine=warehouse.ref(quarantine_key),
+            column=feed.partition_column,
+            window=(start, end),
+            every_day_delivered=True,
+        )
+        yield rows_conserved(loaded_key, balances, window_text((start, end)))
+
+    return ingest_feed
+
+
+def _report_partitions(
+    context: dg.AssetExecutionContext, daily: dg.DailyPartitionsDefinition, key: dg.AssetKey, entries, digests: dict[date, str]
+) -> None:
+    """Each partition's materialisation shows its own figures (rows read = loaded + quarantined, files) and
+    the digest of the file versions it ingested, which the landing sensor compares against."""
+    figures = partition_figures(entries)
+    for partition in context.partition_keys:
+        day: date = daily.time_window_for_partition_key(partition).start.date()
+        metadata: dict[str, object] = {**figures.get(day, {}), LANDING_DIGEST: digests.get(day, "")}
+        rejected = [entry for entry in entries if entry.partition_date == day and entry.status == REJECTED]
+        if rejected:
+            metadata["rejected_files"] = dg.MetadataValue.md(
+                "\n".join(f"- `{entry.path}`: {entry.reason}" for entry in rejected)
+            )
+            context.log.warning(f"{partition}: {len(rejected)} file(s) rejected; see bronze/{key.path[-1]}_file_ledger")
+        context.add_asset_metadata(metadata, asset_key=key, partition_key=partition)

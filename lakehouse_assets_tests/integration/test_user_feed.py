@@ -1,0 +1,151 @@
+"""A feed the project does not ship, onboarded by a contract and a feeds.json entry: no Python is written for it.
+
+Its files land for three days (one malformed line), the landing sensor asks for each day once, a single-run
+backfill loads them, a late file is picked up exactly once, and bronze + quarantine account for every line read.
+"""
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from pyspark.sql import functions as F
+
+from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.resources import build_resources
+from lakehouse_assets.runs import materialize_range
+from lakehouse_assets.sensors.landing import SENSOR_NAME
+from lakehouse_assets.settings import ConfigError, config_dir, load_settings
+from lakehouse_assets.tables import TableLocator, read_table
+
+pytestmark = pytest.mark.integration
+
+DAYS = [date(2013, 3, 1), date(2013, 3, 2), date(2013, 3, 3)]
+SALES_KEYS = {"bronze/sales", "bronze/sales_quarantine", "bronze/sales_file_ledger"}
+CONTRACT = {
+    "title": "Store sales: one receipt line",
+    "type": "object",
+    "required": ["sold_on", "store", "receipt"],
+    "x-natural-key": ["store", "receipt"],
+    "properties": {
+        "sold_on": {"type": "string", "format": "date", "description": "Local day of the sale"},
+        "store": {"type": "string", "pattern": "^S[0-9]{3}$"},
+        "receipt": {"type": "integer", "minimum": 1},
+        "amount": {"type": "number", "minimum": 0, "x-unit": "USD"},
+    },
+}
+FEED = {
+    "name": "sales",
+    "format": "csv",
+    "contract": "contracts/sales.json",
+    "partition_column": "sale_day",
+    "row_day": ["sold_on"],
+    "description": "Receipt lines from the stores' till exports.",
+}
+
+
+def user_config(tmp_path: Path, feed: dict = FEED, contract: dict | str = CONTRACT) -> Path:
+    """The shipped config/ plus one feed written here: its contract file and its feeds.json entry."""
+    config = tmp_path / "config"
+    shutil.copytree(config_dir(), config, ignore=shutil.ignore_patterns("__pycache__"))
+    (config / "contracts").mkdir()
+    (config / "contracts" / "sales.json").write_text(contract if isinstance(contract, str) else json.dumps(contract))
+    feeds = json.loads((config / "feeds.json").read_text())
+    feeds["feeds"].append(feed)
+    (config / "feeds.json").write_text(json.dumps(feeds, indent=2))
+    return config
+
+
+def land(root: Path, day: date, name: str, lines: list[str], mtime: float | None = None) -> Path:
+    path = root / "sales" / day.isoformat() / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(["sold_on,store,receipt,amount", *lines]) + "\n")
+    if mtime is not None:
+        os.utime(path, (mtime, mtime))
+    return path
+
+
+def tick(sensor: dg.SensorDefinition, defs, instance, landing, cursor: str | None) -> tuple[list[dg.RunRequest], str]:
+    context = dg.build_sensor_context(instance=instance, cursor=cursor, resources={"landing": landing}, definitions=defs)
+    result = sensor.evaluate_tick(context)
+    return list(result.run_requests or []), result.cursor
+
+
+def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehouse_home, spark, instance) -> None:
+    settings = load_settings("test", user_config(tmp_path))
+    defs = build_definitions(settings)
+    graph = defs.resolve_asset_graph()
+    assert SALES_KEYS <= {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert dg.AssetCheckKey(dg.AssetKey(["bronze", "sales"]), "rows_conserved") in graph.asset_check_keys
+    assert graph.get(dg.AssetKey(["bronze", "sales"])).description == FEED["description"]
+
+    root = Path(settings.environment.sources.landing)
+    land(root, DAYS[0], "till_1.csv", ["2013-03-01,S001,1,12.50", "2013-03-01,S001,2,3.00", "2013-03-01,S002,1,7.25"])
+    land(root, DAYS[1], "till_1.csv", ["2013-03-02,S001,3,4.00", "2013-03-02,S002", "2013-03-02,S002,2,-1"])
+    land(root, DAYS[2], "till_1.csv", ["2013-03-03,S001,4,9.99", "2013-03-02,S001,5,1.00"])
+
+    sensor = defs.resolve_sensor_def(SENSOR_NAME)
+    landing = build_resources(settings)["landing"]
+    requests, cursor = tick(sensor, defs, instance, landing, None)
+    assert [request.partition_key for request in requests] == [day.isoformat() for day in DAYS]
+    assert all({key.to_user_string() for key in request.asset_selection} == SALES_KEYS for request in requests)
+
+    # A single-run backfill of the three days, as the UI's "Materialize" of a range does.
+    result = materialize_range(defs, DAYS[0], DAYS[-1], selection=dg.AssetSelection.assets(["bronze", "sales"]), instance=instance)
+    assert result.success
+    [check] = result.get_asset_check_evaluations()
+    assert check.passed and check.metadata["days_checked"].value == 3
+    requests, cursor = tick(sensor, defs, instance, landing, cursor)
+    assert requests == []
+
+    # A late second file for the first day, with an mtime older than anything seen: that day, once.
+    late = land(root, DAYS[0], "till_2_late.csv", ["2013-03-01,S003,1,20.00", "2013-03-01,S003,2,5.00"], mtime=1_000_000)
+    requests, cursor = tick(sensor, defs, instance, landing, cursor)
+    assert [request.partition_key for request in requests] == [DAYS[0].isoformat()]
+    [request] = requests
+    run = defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        instance=instance, asset_selection=list(request.asset_selection), partition_key=request.partition_key, tags=request.tags
+    )
+    assert run.success
+    assert tick(sensor, defs, instance, landing, cursor)[0] == []
+
+    tables = TableLocator(settings.environment.storage.warehouse)
+    bronze = read_table(spark, tables.locate("bronze", "sales"))
+    quarantine = read_table(spark, tables.locate("bronze", "sales_quarantine"))
+    ledger = read_table(spark, tables.locate("bronze", "sales_file_ledger"))
+    per_day = lambda frame, column: {row[0]: row[1] for row in frame.groupBy(column).count().collect()}  # noqa: E731
+    assert per_day(bronze, "sale_day") == {DAYS[0]: 5, DAYS[1]: 2, DAYS[2]: 1}
+    assert bronze.where(F.col("_source_file") == str(late)).count() == 2  # the late file once, not twice
+    reasons = {row.reason for row in quarantine.collect()}
+    assert len(reasons) == 2 and any("malformed CSV" in reason for reason in reasons)
+    assert "sold_on 2013-03-02 is outside partition 2013-03-03" in reasons
+    negative = bronze.where(F.col("receipt") == 2).where(F.col("sale_day") == DAYS[1]).first()
+    assert negative.amount is None and json.loads(negative._rescued_data) == {"amount": "-1"}  # misfit value kept
+    read = {row.partition_date: row.rows for row in ledger.groupBy("partition_date").agg(F.sum("rows_read").alias("rows")).collect()}
+    loaded, quarantined = per_day(bronze, "sale_day"), per_day(quarantine, "sale_day")
+    assert {day: loaded.get(day, 0) + quarantined.get(day, 0) for day in DAYS} == read == {DAYS[0]: 5, DAYS[1]: 3, DAYS[2]: 2}
+
+
+@pytest.mark.parametrize(
+    ("feed", "contract", "expected"),
+    [
+        ({**FEED, "format": "parquet"}, CONTRACT, "feeds.2.format: Input should be 'csv' or 'weather_payload'"),
+        (FEED, "{not json", "feeds[2].contract (sales): "),
+        ({**FEED, "row_day": ["sold_at"]}, CONTRACT, "feeds[2].row_day (sales): the contract has no column sold_at"),
+        ({**FEED, "row_day": ["store"]}, CONTRACT, "feeds[2].row_day (sales): expected one date/date-time column"),
+        ({**FEED, "partition_column": "sold_on"}, CONTRACT, "feeds[2].partition_column (sales): 'sold_on' is a column"),
+        (FEED, {**CONTRACT, "x-natural-key": ["store", "till"]}, "required/x-natural-key name unknown properties: till"),
+        ({**FEED, "name": "flights"}, CONTRACT, "feed(s) flights declared twice"),
+        ({**FEED, "name": "../sales"}, CONTRACT, "feeds.2.name: '../sales' is not a safe feed name"),
+        ({**FEED, "files": "../*.csv"}, CONTRACT, "feeds.2.files: '../*.csv' must be a file name glob"),
+    ],
+)
+def test_a_wrong_feed_is_refused_at_load_naming_file_and_key(tmp_path, lakehouse_home, feed, contract, expected) -> None:
+    config = user_config(tmp_path, feed, contract)
+    with pytest.raises(ConfigError) as error:
+        load_settings("test", config)
+    message = str(error.value)
+    assert str(config / "feeds.json") in message and expected in message and "\n" not in message
