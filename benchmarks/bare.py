@@ -37,7 +37,7 @@ class BarePipeline:
         sources = settings.environment.sources
         self.spark = spark
         self.tables = TableLocator(warehouse)
-        self.landing = LandingZone(root=sources.landing, file_globs={f.name: f.file_glob for f in settings.feeds.feeds})
+        self.landing = LandingZone(root=sources.landing, file_globs={f.name: f.file_glob for f in settings.feeds.file_feeds})
         self.flights = csv_feed(settings.feeds["flights"], settings.config_dir)
         self.reference = ReferenceDatabase.from_settings(sources.reference, sources.landing)
         self.partitioned = partitioned

@@ -14,7 +14,9 @@ from .assets.reports import build_reports
 from .assets.spark_steps import check_step_launcher
 from .checks import schema_change_checks
 from .freshness import with_freshness_policies
+from .ingestion.contracts import feed_contract
 from .ingestion.csv_feed import CsvFeed, csv_feed
+from .ingestion.reference import TableFeed
 from .jobs import build_jobs
 from .partitions import daily_partitions
 from .resources import build_resources
@@ -22,7 +24,7 @@ from .schedules import build_schedules
 from .sensors.landing import build_landing_sensor
 from .sensors.retraining import build_retraining_sensor
 from .settings import Settings, load_settings
-from .settings.feeds import FileFeed
+from .settings.feeds import Feed
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
 # "superseded" by Pipes (not deprecated); all are used deliberately.
@@ -30,21 +32,28 @@ warnings.filterwarnings("ignore", category=dg.BetaWarning)
 warnings.filterwarnings("ignore", category=dg.SupersessionWarning)
 
 
-def landing_feeds(settings: Settings) -> tuple[FileFeed, ...]:
+def landing_feeds(settings: Settings) -> tuple[Feed, ...]:
     """The feeds of config/feeds.json that arrive as landing files: all of them, weather unless it comes from the API."""
     api = settings.environment.sources.weather.mode != "files"
-    return tuple(feed for feed in settings.feeds.feeds if not (api and feed.format == "weather_payload"))
+    return tuple(feed for feed in settings.feeds.file_feeds if not (api and feed.format == "weather_payload"))
 
 
 def csv_feeds(settings: Settings) -> list[CsvFeed]:
     return [csv_feed(feed, settings.config_dir) for feed in settings.feeds.of_format("csv")]
 
 
+def table_feeds(settings: Settings) -> list[TableFeed]:
+    return [
+        TableFeed(feed.name, feed_contract(feed.name, feed.contract, settings.config_dir), feed.description)
+        for feed in settings.feeds.of_format("jdbc")
+    ]
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = with_freshness_policies(
-        build_assets(daily, settings.environment.ml, settings.environment.quality, csv_feeds(settings)),
+        build_assets(daily, settings.environment.ml, settings.environment.quality, csv_feeds(settings), table_feeds(settings)),
         daily,
         settings.environment.quality,
     )

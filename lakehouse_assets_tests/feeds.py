@@ -13,4 +13,4 @@ WEATHER_GLOB = FEEDS["weather"].file_glob
 
 def landing_zone(root: str, **settings) -> LandingZone:
     """The landing resource over `root` for the shipped feeds, as build_resources makes it."""
-    return LandingZone(root=root, file_globs={feed.name: feed.file_glob for feed in FEEDS.feeds}, **settings)
+    return LandingZone(root=root, file_globs={feed.name: feed.file_glob for feed in FEEDS.file_feeds}, **settings)

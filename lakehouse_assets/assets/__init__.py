@@ -5,6 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from ..ingestion.csv_feed import CsvFeed
+from ..ingestion.reference import TableFeed
 from ..settings.ml import MlSettings
 from ..settings.models import QualitySettings
 from . import bronze, features, gold, ml, scores, silver
@@ -15,11 +16,12 @@ def build_assets(
     ml_settings: MlSettings | None = None,
     quality: QualitySettings | None = None,
     csv_feeds: Sequence[CsvFeed] = (),
+    table_feeds: Sequence[TableFeed] = (),
 ) -> list[dg.AssetsDefinition]:
-    """`csv_feeds`: the CSV feeds of config/feeds.json (bronze/flights among them), each ingested the same way."""
+    """The feeds of config/feeds.json: CSV files (bronze/flights among them) and database tables (airlines, ...)."""
     ml_settings, quality = ml_settings or MlSettings(), quality or QualitySettings()
     return [
-        *bronze.build(daily, csv_feeds),
+        *bronze.build(daily, csv_feeds, table_feeds),
         *silver.build(daily, quality),
         *gold.build(daily),
         *features.build(daily, quality),

@@ -16,6 +16,8 @@ from ..resources.warehouse import Warehouse
 
 OWNERS = ["team:data-platform"]
 SPARK_DELTA = {"spark", "delta"}
+# Tables refreshed from the reference database, not day by day: job_config.json selects them by this tag.
+REFERENCE_REFRESH = {"lakehouse/refresh": "reference"}
 
 # Materialise a partition when its upstream partitions update: Dagster's `eager()` without its restriction to
 # the latest day, because late files for old days are normal (and the data replays 2013).
@@ -51,6 +53,7 @@ def spark_asset(
     column_lineage: ColumnLineage | None = None,
     checks: Sequence[TableCheck] = (),
     automation_condition: dg.AutomationCondition | None = None,
+    tags: Mapping[str, str] | None = None,
 ):
     """An asset for a Spark-computed Delta table `<layer>/<table>`: the function returns the DataFrame (or a
     `dg.Output` of it, to add metadata).
@@ -74,6 +77,7 @@ def spark_asset(
             column_lineage=column_lineage,
             description=inspect.getdoc(fn),
             automation_condition=automation_condition,
+            tags=tags,
             is_required=False,  # a run of the checks alone leaves the table as it is
         )
         return dg.multi_asset(
@@ -229,11 +233,13 @@ def _with_signature(
     return compute
 
 
-def delta_outs(*outputs: tuple[Sequence[str], str], partition_column: str | None = None) -> dict[str, dg.AssetOut]:
+def delta_outs(
+    *outputs: tuple[Sequence[str], str], partition_column: str | None = None, tags: Mapping[str, str] | None = None
+) -> dict[str, dg.AssetOut]:
     """`delta_out`s of a `spark_multi_asset` from (key, description) pairs, named by `output_name(key)`.
     Yield each with `dg.Output(frame, output_name=output_name(key))`."""
     return {
-        output_name(key): delta_out(key, partition_column=partition_column, description=description)
+        output_name(key): delta_out(key, partition_column=partition_column, description=description, tags=tags)
         for key, description in outputs
     }
 

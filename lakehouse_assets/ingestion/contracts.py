@@ -37,7 +37,8 @@ from pyspark.sql.types import (
 
 RESCUED = "_rescued_data"
 VIOLATION = "_contract_violation"
-SOURCES = ("flights", "weather", "airlines", "airports", "planes")
+# The shipped contracts: one schemas/<source>.json each. A user's feed keeps its contract under config/.
+SOURCES = tuple(sorted(entry.name[: -len(".json")] for entry in (files("lakehouse_assets") / "schemas").iterdir() if entry.name.endswith(".json")))
 
 
 class ContractError(Exception):
@@ -96,6 +97,12 @@ def load_contract_file(name: str, path: Path) -> Contract:
     except OSError as error:
         raise ContractError(f"{path}: cannot read the contract: {error.strerror}") from None
     return _parse(name, str(path), text)
+
+
+def feed_contract(name: str, contract: str, config_dir: Path) -> Contract:
+    """Feed `name`'s contract as config/feeds.json names it: a shipped contract's name, or a .json path relative
+    to the config folder."""
+    return load_contract_file(name, (config_dir / contract).resolve()) if contract.endswith(".json") else load_contract(contract)
 
 
 def _parse(name: str, path: str, text: str) -> Contract:

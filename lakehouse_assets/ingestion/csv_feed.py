@@ -18,9 +18,9 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
-from ..settings.feeds import FileFeed
+from ..settings.feeds import Feed
 from ..tables import read_once
-from .contracts import RESCUED, Contract, ContractError, load_contract, load_contract_file
+from .contracts import RESCUED, Contract, ContractError, feed_contract
 from .csv_header import HeaderPlan, HeaderRejected, check_drift, decode_header, plan_header
 from .csv_lines import MAX_LINE_BYTES, REASON, line_text, parse_lines, type_lines
 from .file_ledger import LOADED, REJECTED, LedgerEntry, ledger_frame
@@ -49,11 +49,10 @@ class IngestionError(Exception):
     """The ingestion's own bookkeeping does not add up; nothing was written."""
 
 
-def csv_feed(feed: FileFeed, config_dir: Path) -> CsvFeed:
+def csv_feed(feed: Feed, config_dir: Path) -> CsvFeed:
     """The feed of feeds.json with its contract loaded; raises FeedError naming the key that is wrong."""
-    path = feed.contract_path(config_dir)
     try:
-        contract = load_contract(feed.contract) if path is None else load_contract_file(feed.name, path)
+        contract = feed_contract(feed.name, feed.contract, config_dir)
     except ContractError as error:
         raise FeedError("contract", str(error)) from None
     if feed.partition_column in contract.properties or feed.partition_column in (RESCUED, *SOURCE_COLUMNS):

@@ -1,4 +1,4 @@
-"""Reference tables (airlines, airports, planes) from the operational database, typed by their contracts.
+"""Database tables (the jdbc feeds of config/feeds.json: airlines, airports, planes, ...) typed by their contracts.
 
 A full load reads the whole table and replaces bronze. An incremental load (a watermark column is configured
 and bronze already holds watermarks) reads rows whose watermark is at or above the highest one loaded so far
@@ -17,8 +17,17 @@ from pyspark.sql import functions as F
 from ..settings.models import DriftPolicy, JdbcTableSettings
 from ..tables import read_once
 from .conformance import Tally, flag_duplicate_keys, loaded_rows, quarantined_rows, tally
-from .contracts import apply_contract, load_contract
+from .contracts import Contract, apply_contract, load_contract
 from .jdbc import INGESTED_AT, SOURCE_TABLE, WATERMARK, JdbcSource, read_source_table
+
+
+@dataclass(frozen=True)
+class TableFeed:
+    """A jdbc feed of config/feeds.json: the table's name in bronze, its contract, the asset's description."""
+
+    name: str
+    contract: Contract
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -41,9 +50,11 @@ def load_reference_table(
     table: JdbcTableSettings,
     drift_policy: DriftPolicy = "rescue",
     watermark_from: Any = None,
+    contract: Contract | None = None,
 ) -> ReferenceLoad:
-    """Read, type and split one reference table; the read is materialised once so every count agrees."""
-    contract = load_contract(name)
+    """Read, type and split one table (contract: the feed's; default the shipped schemas/<name>.json); the read
+    is materialised once so every count agrees."""
+    contract = contract or load_contract(name)
     incremental = table.watermark_column is not None and watermark_from is not None
     read = read_source_table(spark, source, name, table, contract, drift_policy, watermark_from if incremental else None)
     watermark = (table.watermark_column or "").lower()

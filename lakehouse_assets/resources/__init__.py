@@ -28,9 +28,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "landing": LandingZone(
             root=sources.landing,
-            file_globs={feed.name: feed.file_glob for feed in settings.feeds.feeds},
+            file_globs={feed.name: feed.file_glob for feed in settings.feeds.file_feeds},
             # feeds.json's policy, except where the environment sets one (sources.flights, sources.weather).
-            drift_policies={feed.name: feed.drift_policy for feed in settings.feeds.feeds}
+            drift_policies={feed.name: feed.drift_policy for feed in settings.feeds.file_feeds}
             | {"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
         ),
         # dagster-mlflow's run of a Dagster run that trains (ended when it is torn down); registry look-ups elsewhere.
@@ -38,7 +38,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "model_registry": MlflowTracking.from_settings(environment.mlflow),
         "warehouse": Warehouse(spark=spark, root=environment.storage.warehouse, catalog=environment.storage.catalog),
         # user/password/token are dg.EnvVar: resolved when a run starts, never written to config or metadata.
-        "reference_db": ReferenceDatabase.from_settings(sources.reference, sources.landing, environment.spark.packages),
+        "reference_db": ReferenceDatabase.from_settings(
+            sources.reference,
+            sources.landing,
+            environment.spark.packages,
+            declared={feed.name: feed.jdbc for feed in settings.feeds.of_format("jdbc") if feed.jdbc},
+        ),
         "weather": WeatherSource.from_settings(sources.weather),
         "reports": ReportStore(root=environment.storage.reports),
         STEP_LAUNCHER_KEY: step_launcher_resource(settings),

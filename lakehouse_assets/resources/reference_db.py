@@ -1,5 +1,6 @@
 """The operational database of reference data, read through Spark JDBC; credentials only from env vars."""
 
+from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
@@ -36,8 +37,14 @@ class ReferenceDatabase(dg.ConfigurableResource):
 
     @classmethod
     def from_settings(
-        cls, settings: ReferenceSourceSettings, landing: str, packages: tuple[str, ...] = ()
+        cls,
+        settings: ReferenceSourceSettings,
+        landing: str,
+        packages: tuple[str, ...] = (),
+        declared: Mapping[str, JdbcTableSettings] | None = None,
     ) -> "ReferenceDatabase":
+        """`declared`: how feeds.json reads each table; the environment's sources.reference.tables replaces it."""
+        tables = {**(declared or {}), **settings.tables}
         url = settings.jdbc_url or f"jdbc:sqlite:{reference_db_path(landing)}"
         return cls(
             jdbc_url=url,
@@ -47,7 +54,7 @@ class ReferenceDatabase(dg.ConfigurableResource):
             password=dg.EnvVar(settings.password_env) if settings.password_env else None,
             drift_policy=settings.drift_policy,
             tables={
-                name: JdbcTableConfig(**_as_text_bounds(table.model_dump())) for name, table in settings.tables.items()
+                name: JdbcTableConfig(**_as_text_bounds(table.model_dump())) for name, table in tables.items()
             },
         )
 

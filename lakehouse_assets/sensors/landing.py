@@ -9,12 +9,12 @@ from ..ingestion.file_ledger import ledger_table
 from ..landing.changes import LANDING_DIGEST, LandingCursor, advance, changed_days, day_digests, not_yet_ingested
 from ..landing.layout import list_feed
 from ..resources.landing import LandingZone
-from ..settings.feeds import FileFeed
+from ..settings.feeds import Feed
 
 SENSOR_NAME = "landing_files_sensor"
 
 
-def feed_assets(feed: FileFeed) -> tuple[dg.AssetKey, ...]:
+def feed_assets(feed: Feed) -> tuple[dg.AssetKey, ...]:
     """What a day's files feed: the bronze tables they load (with their quarantine/ledger siblings) and the silver
     table feeds.json names. Everything further down follows its upstream partitions through automation conditions."""
     bronze = [feed.name, f"{feed.name}_quarantine"] + ([ledger_table(feed.name)] if feed.format == "csv" else [])
@@ -46,7 +46,7 @@ def ingested_digests(instance: dg.DagsterInstance, feed: str, days: Iterable[dat
 
 
 def build_landing_sensor(
-    daily: dg.TimeWindowPartitionsDefinition, feeds: Sequence[FileFeed], max_days_per_tick: int = 31
+    daily: dg.TimeWindowPartitionsDefinition, feeds: Sequence[Feed], max_days_per_tick: int = 31
 ) -> dg.SensorDefinition:
     first = date.fromisoformat(daily.get_first_partition_key())
     last = date.fromisoformat(daily.get_last_partition_key())

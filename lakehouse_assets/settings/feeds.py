@@ -1,44 +1,52 @@
-"""`config/feeds.json`: the feeds that land as daily files, declared as data.
+"""`config/feeds.json`: the sources, declared as data.
 
 A CSV feed needs no code: its entry and its contract (a JSON Schema, see ingestion/contracts.py) give it
 `bronze/<name>`, `bronze/<name>_quarantine` and `bronze/<name>_file_ledger`, the rows-conserved check in their
 step, the landing sensor's exactly-once runs and single-run backfills. Files land in `<landing>/<name>/<YYYY-MM-DD>/`.
+A database table (`jdbc`) gets `bronze/<name>` and `bronze/<name>_quarantine`, loaded in full or from a watermark,
+read in parallel on a column, from the reference database of the environment (`sources.reference`).
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from .base import StrictModel
-from .models import DriftPolicy
+from .models import DriftPolicy, JdbcTableSettings
 
 FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 LAYER_TABLE = re.compile(r"^(silver|gold)/[a-z][a-z0-9_]*$")
 DEFAULT_FILES = {"csv": "*.csv", "weather_payload": "*.json"}
 
 
-class FileFeed(StrictModel):
-    name: str = Field(description="Safe identifier: the landing folder, and the bronze table names.")
-    format: Literal["csv", "weather_payload"] = Field(
+class Feed(StrictModel):
+    name: str = Field(description="Safe identifier: the landing folder (files), and the bronze table names.")
+    format: Literal["csv", "weather_payload", "jdbc"] = Field(
         description="csv: CSV with a header line, ingested by the generic path. weather_payload: the weather "
-        "API's page shape, ingested by bronze/weather."
+        "API's page shape, ingested by bronze/weather. jdbc: a table of the reference database."
     )
     contract: str = Field(
         description="A shipped contract's name (lakehouse_assets/schemas/<name>.json), or a .json path relative "
         "to the config folder."
     )
     files: str | None = Field(default=None, description="Glob of a day folder's files; default by format.")
-    partition_column: str = Field(description="Bronze column holding the day folder's date; tables partition by it.")
+    partition_column: str | None = Field(
+        default=None, description="Files: the bronze column holding the day folder's date; tables partition by it."
+    )
     row_day: tuple[str, ...] = Field(
         default=(),
         description="The contract's columns that date a row: one date column, or year, month, day (integers). "
         "A row whose date differs from its folder's day is quarantined. Empty: the folder decides.",
     )
     drift_policy: DriftPolicy = "rescue"
+    jdbc: JdbcTableSettings | None = Field(
+        default=None,
+        description="jdbc: how the table is read (source table, watermark_column, partition_column, ...); "
+        "sources.reference.tables.<name> of an environment replaces it there.",
+    )
     silver: str | None = Field(default=None, description="The silver table the feed's days run through, e.g. silver/flights.")
     description: str = ""
 
@@ -70,17 +78,30 @@ class FileFeed(StrictModel):
             raise ValueError(f"{value!r} is not a silver or gold table key like silver/flights")
         return value
 
+    @model_validator(mode="after")
+    def _keys_of_its_format(self) -> Feed:
+        files = self.format != "jdbc"
+        if files and self.partition_column is None:
+            raise ValueError(f"a {self.format} feed needs partition_column (the bronze column of the folder's day)")
+        wrong = [key for key, value in (("partition_column", self.partition_column), ("files", self.files),
+                 ("row_day", self.row_day)) if value and not files] + (["jdbc"] if self.jdbc and files else [])  # fmt: skip
+        if self.format == "weather_payload" and self.row_day:
+            wrong.append("row_day")
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: not a key of a {self.format} feed")
+        return self
+
+    @property
+    def lands_as_files(self) -> bool:
+        return self.format != "jdbc"
+
     @property
     def file_glob(self) -> str:
         return self.files or DEFAULT_FILES[self.format]
 
-    def contract_path(self, config_dir: Path) -> Path | None:
-        """The user contract's file, or None for a shipped contract named by `contract`."""
-        return (config_dir / self.contract).resolve() if self.contract.endswith(".json") else None
-
 
 class FeedsConfig(StrictModel):
-    feeds: tuple[FileFeed, ...]
+    feeds: tuple[Feed, ...]
 
     @model_validator(mode="after")
     def _distinct(self) -> FeedsConfig:
@@ -90,11 +111,15 @@ class FeedsConfig(StrictModel):
             raise ValueError(f"feed(s) {', '.join(twice)} declared twice: each feed lands in its own folder")
         return self
 
-    def __getitem__(self, name: str) -> FileFeed:
+    def __getitem__(self, name: str) -> Feed:
         for feed in self.feeds:
             if feed.name == name:
                 return feed
         raise KeyError(f"no feed {name!r} in feeds.json (declared: {', '.join(f.name for f in self.feeds)})")
 
-    def of_format(self, fmt: str) -> tuple[FileFeed, ...]:
+    def of_format(self, fmt: str) -> tuple[Feed, ...]:
         return tuple(feed for feed in self.feeds if feed.format == fmt)
+
+    @property
+    def file_feeds(self) -> tuple[Feed, ...]:
+        return tuple(feed for feed in self.feeds if feed.lands_as_files)

@@ -96,19 +96,26 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
             f"in job_config.json (known: {', '.join(job_names)})"
         )
     feeds = load_feeds(directory)
+    tables, known = environment.sources.reference.tables, [feed.name for feed in feeds.of_format("jdbc")]
+    unknown = sorted(set(tables) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{directory / 'env' / f'{env}.yaml'}: sources.reference.tables: unknown table(s) {', '.join(unknown)}; "
+            f"expected some of the jdbc feeds of feeds.json: {', '.join(known)}"
+        )
     return Settings(
         env=env, home=home, config_dir=directory, environment=environment, jobs=jobs, clusters=clusters, feeds=feeds
     )
 
 
-# Feeds the shipped graph reads (silver/flights, silver/weather): feeds.json must keep them.
-SHIPPED_FEEDS = {"flights": "csv", "weather": "weather_payload"}
+# Feeds the shipped graph reads (silver/flights, silver/weather, the silver reference tables): feeds.json keeps them.
+SHIPPED_FEEDS = {"flights": "csv", "weather": "weather_payload", "airlines": "jdbc", "airports": "jdbc", "planes": "jdbc"}
 
 
 def load_feeds(directory: Path | None = None) -> FeedsConfig:
     """config/feeds.json, each feed checked against its contract."""
     directory = directory or config_dir()
-    from ..ingestion.contracts import ContractError, load_contract
+    from ..ingestion.contracts import ContractError, feed_contract
     from ..ingestion.csv_feed import FeedError, csv_feed
 
     path = directory / "feeds.json"
@@ -118,7 +125,7 @@ def load_feeds(directory: Path | None = None) -> FeedsConfig:
             if feed.format == "csv":
                 csv_feed(feed, directory)
             else:
-                load_contract(feed.contract)
+                feed_contract(feed.name, feed.contract, directory)
         except FeedError as error:
             raise ConfigError(f"{path}: feeds[{index}].{error.key} ({feed.name}): {error}") from None
         except ContractError as error:

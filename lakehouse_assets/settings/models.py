@@ -133,7 +133,6 @@ class WeatherSourceSettings(StrictModel):
         return self
 
 
-REFERENCE_TABLES = ("airlines", "airports", "planes")
 # Drivers known by their JDBC URL prefix; any other database names its driver class in config.
 KNOWN_DRIVERS = {"jdbc:sqlite:": "org.sqlite.JDBC", "jdbc:postgresql:": "org.postgresql.Driver"}
 _QUALIFIED = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*){0,2}$")
@@ -220,14 +219,6 @@ class ReferenceSourceSettings(StrictModel):
     @classmethod
     def _env_name(cls, value: str | None) -> str | None:
         return _env_var_name(value)
-
-    @field_validator("tables")
-    @classmethod
-    def _known_tables(cls, value: dict[str, JdbcTableSettings]) -> dict[str, JdbcTableSettings]:
-        unknown = sorted(set(value) - set(REFERENCE_TABLES))
-        if unknown:
-            raise ValueError(f"unknown table(s) {', '.join(unknown)}; expected some of {', '.join(REFERENCE_TABLES)}")
-        return value
 
     @model_validator(mode="after")
     def _driver_known(self) -> ReferenceSourceSettings:

@@ -1,12 +1,15 @@
-"""A feed the project does not ship, onboarded by a contract and a feeds.json entry: no Python is written for it.
+"""Sources the project does not ship, onboarded by a contract and a feeds.json entry: no Python is written for them.
 
-Its files land for three days (one malformed line), the landing sensor asks for each day once, a single-run
-backfill loads them, a late file is picked up exactly once, and bronze + quarantine account for every line read.
+A CSV feed: its files land for three days (one malformed line), the landing sensor asks for each day once, a
+single-run backfill loads them, a late file is picked up exactly once, and bronze + quarantine account for every
+line read. A database table: loaded in full, then from its watermark, by the reference_refresh job's selection.
 """
 
 import json
 import os
 import shutil
+import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pytest
 from pyspark.sql import functions as F
 
 from lakehouse_assets.definitions import build_definitions
+from lakehouse_assets.landing.layout import reference_db_path
 from lakehouse_assets.resources import build_resources
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.sensors.landing import SENSOR_NAME
@@ -47,12 +51,30 @@ FEED = {
 }
 
 
+STORES_CONTRACT = {
+    "title": "Stores: one row per store",
+    "type": "object",
+    "required": ["store"],
+    "properties": {
+        "store": {"type": "string", "pattern": "^S[0-9]{3}$"},
+        "city": {"type": "string"},
+        "opened": {"type": "string", "format": "date"},
+    },
+}
+STORES = {
+    "name": "stores",
+    "format": "jdbc",
+    "contract": "contracts/stores.json",
+    "jdbc": {"watermark_column": "version", "partition_column": "version", "num_partitions": 2},
+}
+
+
 def user_config(tmp_path: Path, feed: dict = FEED, contract: dict | str = CONTRACT) -> Path:
     """The shipped config/ plus one feed written here: its contract file and its feeds.json entry."""
     config = tmp_path / "config"
     shutil.copytree(config_dir(), config, ignore=shutil.ignore_patterns("__pycache__"))
     (config / "contracts").mkdir()
-    (config / "contracts" / "sales.json").write_text(contract if isinstance(contract, str) else json.dumps(contract))
+    (config / "contracts" / f"{feed['name']}.json").write_text(contract if isinstance(contract, str) else json.dumps(contract))
     feeds = json.loads((config / "feeds.json").read_text())
     feeds["feeds"].append(feed)
     (config / "feeds.json").write_text(json.dumps(feeds, indent=2))
@@ -129,18 +151,57 @@ def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehou
     assert {day: loaded.get(day, 0) + quarantined.get(day, 0) for day in DAYS} == read == {DAYS[0]: 5, DAYS[1]: 3, DAYS[2]: 2}
 
 
+def test_a_database_table_from_config_alone_loads_in_full_then_from_its_watermark(tmp_path, lakehouse_home, spark, instance) -> None:
+    settings = load_settings("test", user_config(tmp_path, STORES, STORES_CONTRACT))
+    defs = build_definitions(settings)
+    keys = {dg.AssetKey(["bronze", "stores"]), dg.AssetKey(["bronze", "stores_quarantine"])}
+    refresh = defs.resolve_job_def("reference_refresh").asset_layer.executable_asset_keys
+    daily = defs.resolve_job_def("daily_pipeline").asset_layer.executable_asset_keys
+    assert keys <= refresh and not keys & daily  # refreshed with the reference tables, not day by day
+    database = Path(reference_db_path(settings.environment.sources.landing))
+    database.parent.mkdir(parents=True)
+    with closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("CREATE TABLE stores (store TEXT, city TEXT, opened TEXT, version INTEGER)")
+        connection.executemany(
+            "INSERT INTO stores VALUES (?, ?, ?, ?)",
+            [("S001", "Newark", "2010-04-01", 1), ("S002", "Queens", "2011-05-02", 1), ("S003", "Bronx", "soon", 2),
+             ("store 4", "Harlem", "2012-01-01", 2)],
+        )  # fmt: skip
+
+    job = defs.resolve_implicit_global_asset_job_def()
+    first = job.execute_in_process(instance=instance, asset_selection=sorted(keys))
+    assert first.success and all(check.passed for check in first.get_asset_check_evaluations())
+    with closing(sqlite3.connect(database)) as connection, connection:
+        connection.execute("UPDATE stores SET city = 'Jersey City', version = 3 WHERE store = 'S001'")
+        connection.execute("INSERT INTO stores VALUES ('S005', 'Yonkers', '2013-03-01', 3)")
+    second = job.execute_in_process(instance=instance, asset_selection=sorted(keys))
+    assert second.success and all(check.passed for check in second.get_asset_check_evaluations())
+    [loaded] = [event.materialization for event in second.get_asset_materialization_events() if event.materialization.asset_key.path == ["bronze", "stores"]]
+    # From the highest watermark loaded (2), inclusive: S003 and 'store 4' again, S001 changed, S005 new.
+    assert loaded.metadata["load"].value == "incremental" and loaded.metadata["rows_read"].value == 4
+
+    tables = TableLocator(settings.environment.storage.warehouse)
+    stores = {row.store: row for row in read_table(spark, tables.locate("bronze", "stores")).collect()}
+    assert sorted(stores) == ["S001", "S002", "S003", "S005"] and stores["S001"].city == "Jersey City"
+    assert stores["S003"].opened is None and json.loads(stores["S003"]._rescued_data) == {"opened": "soon"}
+    [bad] = read_table(spark, tables.locate("bronze", "stores_quarantine")).collect()
+    assert "key field store does not fit the contract: store 4" in bad._quarantine_reason
+
+
 @pytest.mark.parametrize(
     ("feed", "contract", "expected"),
     [
-        ({**FEED, "format": "parquet"}, CONTRACT, "feeds.2.format: Input should be 'csv' or 'weather_payload'"),
-        (FEED, "{not json", "feeds[2].contract (sales): "),
-        ({**FEED, "row_day": ["sold_at"]}, CONTRACT, "feeds[2].row_day (sales): the contract has no column sold_at"),
-        ({**FEED, "row_day": ["store"]}, CONTRACT, "feeds[2].row_day (sales): expected one date/date-time column"),
-        ({**FEED, "partition_column": "sold_on"}, CONTRACT, "feeds[2].partition_column (sales): 'sold_on' is a column"),
+        ({**FEED, "format": "parquet"}, CONTRACT, "feeds.5.format: Input should be 'csv', 'weather_payload' or 'jdbc'"),
+        (FEED, "{not json", "feeds[5].contract (sales): "),
+        ({**FEED, "row_day": ["sold_at"]}, CONTRACT, "feeds[5].row_day (sales): the contract has no column sold_at"),
+        ({**FEED, "row_day": ["store"]}, CONTRACT, "feeds[5].row_day (sales): expected one date/date-time column"),
+        ({**FEED, "partition_column": "sold_on"}, CONTRACT, "feeds[5].partition_column (sales): 'sold_on' is a column"),
         (FEED, {**CONTRACT, "x-natural-key": ["store", "till"]}, "required/x-natural-key name unknown properties: till"),
         ({**FEED, "name": "flights"}, CONTRACT, "feed(s) flights declared twice"),
-        ({**FEED, "name": "../sales"}, CONTRACT, "feeds.2.name: '../sales' is not a safe feed name"),
-        ({**FEED, "files": "../*.csv"}, CONTRACT, "feeds.2.files: '../*.csv' must be a file name glob"),
+        ({**FEED, "name": "../sales"}, CONTRACT, "feeds.5.name: '../sales' is not a safe feed name"),
+        ({**FEED, "files": "../*.csv"}, CONTRACT, "feeds.5.files: '../*.csv' must be a file name glob"),
+        ({**STORES, "partition_column": "day"}, STORES_CONTRACT, "feeds.5: partition_column: not a key of a jdbc feed"),
+        ({**FEED, "partition_column": None}, CONTRACT, "feeds.5: a csv feed needs partition_column"),
     ],
 )
 def test_a_wrong_feed_is_refused_at_load_naming_file_and_key(tmp_path, lakehouse_home, feed, contract, expected) -> None:

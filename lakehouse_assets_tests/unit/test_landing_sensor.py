@@ -27,7 +27,7 @@ class Ticks:
 
     def __init__(self, defs: dg.Definitions, root: Path, instance=None, max_days_per_tick: int = 31) -> None:
         daily = daily_partitions(load_settings("test").environment.partitions)
-        self.sensor = build_landing_sensor(daily, FEEDS.feeds, max_days_per_tick=max_days_per_tick)
+        self.sensor = build_landing_sensor(daily, FEEDS.file_feeds, max_days_per_tick=max_days_per_tick)
         self.defs = defs
         self.instance = instance
         self.landing = landing_zone(str(root))

@@ -1,16 +1,22 @@
-"""bronze/: sources as delivered, with ingestion metadata."""
+"""bronze/: sources as delivered, with ingestion metadata. Every source is an entry of config/feeds.json."""
 
 from collections.abc import Sequence
 
 import dagster as dg
 
 from ...ingestion.csv_feed import CsvFeed
-from . import airlines, airports, planes, weather
+from ...ingestion.reference import TableFeed
+from . import weather
 from .file_feeds import build_csv_feed
+from .reference_tables import reference_table_asset
 
 
-def build(daily: dg.DailyPartitionsDefinition, csv_feeds: Sequence[CsvFeed]) -> list[dg.AssetsDefinition]:
-    """Every CSV feed of config/feeds.json the same way, then the sources with their own readers."""
-    feeds = [build_csv_feed(daily, feed) for feed in csv_feeds]
-    modules = (weather, airlines, airports, planes)
-    return [*feeds, *[asset for module in modules for asset in module.build(daily)]]
+def build(
+    daily: dg.DailyPartitionsDefinition, csv_feeds: Sequence[CsvFeed], table_feeds: Sequence[TableFeed]
+) -> list[dg.AssetsDefinition]:
+    """Every CSV feed the same way, every database table the same way, and the weather feed's own reader."""
+    return [
+        *[build_csv_feed(daily, feed) for feed in csv_feeds],
+        *[reference_table_asset(feed) for feed in table_feeds],
+        *weather.build(daily),
+    ]

@@ -1,4 +1,5 @@
-"""bronze/<table> and bronze/<table>_quarantine for each reference table of the operational database (JDBC)."""
+"""bronze/<table> and bronze/<table>_quarantine for each jdbc feed of config/feeds.json (airlines, airports, planes
+and any table a user declares), read from the reference database of the environment."""
 
 import dagster as dg
 from pyspark.sql import functions as F
@@ -6,22 +7,24 @@ from pyspark.sql import functions as F
 from ...checks.conservation import conservation_spec, rows_conserved
 from ...ingestion.conservation import Read, load_balance
 from ...ingestion.jdbc import INGESTED_AT, SourceTableError
-from ...ingestion.reference import ReferenceLoad, high_watermark, load_reference_table
+from ...ingestion.reference import ReferenceLoad, TableFeed, high_watermark, load_reference_table
 from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE, MERGE_KEYS
 from ...resources.reference_db import ReferenceDatabase
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
-from ..common import delta_outs, output_name, spark_multi_asset
+from ..common import REFERENCE_REFRESH, delta_outs, output_name, spark_multi_asset
 
 
-def reference_table_asset(table: str) -> dg.AssetsDefinition:
+def reference_table_asset(feed: TableFeed) -> dg.AssetsDefinition:
+    table = feed.name
     key, quarantine_key = ["bronze", table], ["bronze", f"{table}_quarantine"]
 
     @spark_multi_asset(
         name=f"bronze_{table}",
         outs=delta_outs(
-            (key, f"{table.capitalize()} from the reference database, typed by schemas/{table}.json."),
+            (key, feed.description or f"{table.capitalize()} from the reference database, typed by its contract."),
             (quarantine_key, f"{table.capitalize()} rows that broke the contract: the raw row and the reason."),
+            tags=REFERENCE_REFRESH,
         ),
         check_specs=[
             conservation_spec(
@@ -37,7 +40,9 @@ def reference_table_asset(table: str) -> dg.AssetsDefinition:
         else:
             since = None
         try:
-            load = load_reference_table(session, reference_db.source(), table, settings, reference_db.drift_policy, since)
+            load = load_reference_table(
+                session, reference_db.source(), table, settings, reference_db.drift_policy, since, contract=feed.contract
+            )
         except SourceTableError as error:
             raise dg.Failure(str(error)) from None
         context.log.info(

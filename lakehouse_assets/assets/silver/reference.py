@@ -13,12 +13,13 @@ from ...transforms.reference import (
     clean_airports,
     clean_planes,
 )
-from ..common import spark_asset
+from ..common import REFERENCE_REFRESH, spark_asset
 
 
 def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list[dg.AssetsDefinition]:
     @spark_asset(
         key=["silver", "airlines"],
+        tags=REFERENCE_REFRESH,
         ins={"bronze_airlines": dg.AssetIn(key=["bronze", "airlines"])},
         column_lineage=AIRLINES_LINEAGE,
         checks=quality_checks(("carrier",), ("name",), quality),
@@ -29,6 +30,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
 
     @spark_asset(
         key=["silver", "airports"],
+        tags=REFERENCE_REFRESH,
         ins={"bronze_airports": dg.AssetIn(key=["bronze", "airports"])},
         column_lineage=AIRPORTS_LINEAGE,
         checks=quality_checks(("faa",), ("name", "lat", "lon"), quality),
@@ -39,6 +41,7 @@ def build(daily: dg.DailyPartitionsDefinition, quality: QualitySettings) -> list
 
     @spark_asset(
         key=["silver", "planes"],
+        tags=REFERENCE_REFRESH,
         ins={"bronze_planes": dg.AssetIn(key=["bronze", "planes"])},
         column_lineage=PLANES_LINEAGE,
         checks=quality_checks(("tailnum",), ("seats", "engines"), quality),
