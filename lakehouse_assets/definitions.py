@@ -23,7 +23,7 @@ from .resources import build_resources
 from .schedules import build_schedules
 from .sensors.landing import build_landing_sensor
 from .sensors.retraining import build_retraining_sensor
-from .settings import Settings, load_settings
+from .settings import ConfigError, Settings, load_settings
 from .settings.feeds import Feed
 
 # Single-run backfill policies and selection strings are beta in Dagster 1.13, and step launchers are
@@ -57,6 +57,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         daily,
         settings.environment.quality,
     )
+    _check_silver_targets(settings, assets)
     checks = schema_change_checks(assets)
     check_keys = {key for definition in [*assets, *checks] for key in definition.check_keys}
     assets += build_reports(daily, sorted(check_keys, key=lambda key: (key.asset_key.to_user_string(), key.name)))
@@ -76,6 +77,20 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         # One process per run, so one SparkSession per run; jobs may opt into multiprocess in job_config.json.
         executor=dg.in_process_executor,
     )
+
+
+def _check_silver_targets(settings: Settings, assets: list[dg.AssetsDefinition]) -> None:
+    """A feed's `silver` must be a table of the graph, daily-partitioned for a file feed (the sensor runs its days)."""
+    partitions = {key: definition.partitions_def for definition in assets for key in definition.keys}
+    for index, feed in enumerate(settings.feeds.feeds):
+        if feed.silver is None:
+            continue
+        where = f"{settings.config_dir / 'feeds.json'}: feeds[{index}].silver ({feed.name})"
+        key = dg.AssetKey(feed.silver.split("/"))
+        if key not in partitions:
+            raise ConfigError(f"{where}: {feed.silver!r} is not an asset of the graph; name an existing table or leave it out")
+        if feed.lands_as_files and partitions[key] is None:
+            raise ConfigError(f"{where}: {feed.silver!r} is not daily-partitioned; the landing sensor runs a feed's days through it")
 
 
 @dg.definitions

@@ -53,13 +53,14 @@ class Contract:
     natural_key: tuple[str, ...]
     description: str = ""
     units: Mapping[str, str] = field(default_factory=dict)
+    origin: str = ""  # the file it was read from, for errors
 
     @property
     def columns(self) -> list[str]:
         return list(self.properties)
 
     def spark_type(self, column: str) -> DataType:
-        return _spark_type(self.name, column, self.properties[column])
+        return _spark_type(self.origin or f"schemas/{self.name}.json", column, self.properties[column])
 
     def spark_schema(self) -> StructType:
         """The typed shape of the source, with descriptions (and units) as column comments."""
@@ -126,6 +127,7 @@ def _parse(name: str, path: str, text: str) -> Contract:
         natural_key=tuple(document.get("x-natural-key", required)),
         description=document.get("title", ""),
         units={column: spec["x-unit"] for column, spec in properties.items() if "x-unit" in spec},
+        origin=path,
     )
     for column, spec in properties.items():
         contract.spark_type(column)  # fail at load on a type this project cannot map
@@ -153,10 +155,10 @@ def _json_types(spec: Mapping[str, Any]) -> list[str]:
     return [value for value in kinds if value != "null"]
 
 
-def _spark_type(source: str, column: str, spec: Mapping[str, Any]) -> DataType:
+def _spark_type(origin: str, column: str, spec: Mapping[str, Any]) -> DataType:
     kinds = _json_types(spec)
     if len(kinds) != 1:
-        raise ContractError(f"schemas/{source}.json: {column}: exactly one non-null type is supported, got {kinds}")
+        raise ContractError(f"{origin}: {column}: exactly one non-null type is supported, got {kinds}")
     kind, fmt = kinds[0], spec.get("format")
     if kind == "string" and fmt == "date-time":
         return TimestampType()
@@ -164,7 +166,7 @@ def _spark_type(source: str, column: str, spec: Mapping[str, Any]) -> DataType:
         return DateType()
     mapping = {"string": StringType(), "integer": LongType(), "number": DoubleType(), "boolean": BooleanType()}
     if kind not in mapping:
-        raise ContractError(f"schemas/{source}.json: {column}: unsupported type {kind!r}")
+        raise ContractError(f"{origin}: {column}: unsupported type {kind!r}")
     return mapping[kind]
 
 

@@ -27,6 +27,9 @@ from .file_ledger import LOADED, REJECTED, LedgerEntry, ledger_frame
 from .landed_text import HEADER_LIMIT, LandedRead, landed_lines, read_landed
 
 SOURCE_COLUMNS = ("_source_file", "_source_line", "_source_modified_at", "_ingested_at")
+QUARANTINE_COLUMNS = ("reason", "raw_line", "raw_bytes")
+# Columns parsing works in (csv_lines.py, landed_text.py): a contract column of the same name would be overwritten.
+WORKING_COLUMNS = ("_content", "_day", "_fields", "_index", "_line_number", "_line_problem", "_malformed", "_modified_at", "_path", "_raw", REASON)
 
 
 @dataclass(frozen=True)
@@ -55,10 +58,15 @@ def csv_feed(feed: Feed, config_dir: Path) -> CsvFeed:
         contract = feed_contract(feed.name, feed.contract, config_dir)
     except ContractError as error:
         raise FeedError("contract", str(error)) from None
-    if feed.partition_column in contract.properties or feed.partition_column in (RESCUED, *SOURCE_COLUMNS):
+    # Bronze adds these columns, and parsing works in the underscored ones; Spark and Delta compare names without case.
+    added = {column.lower() for column in (RESCUED, *SOURCE_COLUMNS, *WORKING_COLUMNS)}
+    clashing = [column for column in contract.columns if column.lower() in added or column.lower().startswith("_extra_")]
+    if clashing:
+        raise FeedError("contract", f"column(s) {', '.join(clashing)} clash with columns ingestion adds ({', '.join(sorted(added))})")
+    if feed.partition_column.lower() in added | set(QUARANTINE_COLUMNS) | {column.lower() for column in contract.columns}:
         raise FeedError(
             "partition_column",
-            f"{feed.partition_column!r} is a column of the contract or of bronze; name a new column for the folder's day",
+            f"{feed.partition_column!r} is a column of the contract, bronze or the quarantine; name a new column for the folder's day",
         )
     unknown = [column for column in feed.row_day if column not in contract.properties]
     if unknown:
@@ -172,26 +180,27 @@ def _classify(read: LandedRead, plans: dict[str, HeaderPlan], feed: CsvFeed, pol
         for paths in groups.values()
     ]
     parsed = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
-    return _with_partition_check(type_lines(parsed, contract, extras, policy), feed.row_day)
+    return _with_partition_check(type_lines(parsed, contract, extras, policy), feed.row_day, feed.partition_column.replace("_", " "))
 
 
-def _with_partition_check(frame: DataFrame, row_day: tuple[str, ...]) -> DataFrame:
-    """A row belongs to the day folder it was delivered in: the date its row_day columns give must be that day.
-    A row without that date (a column that did not fit the contract, so rescued) is judged by its key fields."""
+def _with_partition_check(frame: DataFrame, row_day: tuple[str, ...], label: str) -> DataFrame:
+    """A row belongs to the day folder it was delivered in: the date its row_day columns give must be that day
+    (`label` names that date in the reason: "flight date"). A row without that date (a column that did not fit
+    the contract, so rescued, or a missing key field already quarantined) is judged by its other fields."""
     if not row_day:
         return frame
-    name = "/".join(row_day)
     if len(row_day) == 3:
         row_date = F.try_to_date(F.format_string("%04d-%02d-%02d", *row_day))
-        undated = F.format_string(f"{name} %d-%d-%d is not a calendar date", *row_day)
+        undated = F.format_string(f"{'/'.join(row_day)} %d-%d-%d is not a calendar date", *row_day)
     else:  # typed by the contract already: a date, or a date-time whose date counts
         row_date, undated = F.to_date(F.col(row_day[0])), F.lit(None).cast("string")
+    unknown = reduce(lambda a, b: a | b, [F.col(column).isNull() for column in row_day])
     outside: Column = (
-        F.when(F.col(row_day[0]).isNull(), F.lit(None).cast("string"))
+        F.when(unknown, F.lit(None).cast("string"))
         .when(row_date.isNull(), undated)
         .when(
             row_date != F.col("_day"),
-            F.format_string(f"{name} %s is outside partition %s", row_date.cast("string"), F.col("_day").cast("string")),
+            F.format_string(f"{label} %s is outside partition %s", row_date.cast("string"), F.col("_day").cast("string")),
         )
     )
     return frame.withColumn(REASON, F.coalesce(F.col(REASON), outside))

@@ -18,6 +18,8 @@ from .base import StrictModel
 from .models import DriftPolicy, JdbcTableSettings
 
 FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+COLUMN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
+RESERVED_FOLDERS = ("reference",)  # <landing>/reference/ holds the reference database
 LAYER_TABLE = re.compile(r"^(silver|gold)/[a-z][a-z0-9_]*$")
 DEFAULT_FILES = {"csv": "*.csv", "weather_payload": "*.json"}
 
@@ -55,6 +57,15 @@ class Feed(StrictModel):
     def _safe_name(cls, value: str) -> str:
         if not FEED_NAME.match(value):
             raise ValueError(f"{value!r} is not a safe feed name (lowercase letter, then lowercase letters, digits, _)")
+        if value in RESERVED_FOLDERS:
+            raise ValueError(f"{value!r} is reserved: <landing>/{value}/ holds the reference database")
+        return value
+
+    @field_validator("partition_column")
+    @classmethod
+    def _column(cls, value: str | None) -> str | None:
+        if value is not None and not COLUMN_NAME.match(value):
+            raise ValueError(f"{value!r} is not a column name (lowercase letters, digits, _)")
         return value
 
     @field_validator("files")
@@ -92,6 +103,11 @@ class Feed(StrictModel):
         return self
 
     @property
+    def bronze_tables(self) -> tuple[str, ...]:
+        """The bronze tables the feed writes: the rows, the quarantine and, for CSV files, the file ledger."""
+        return (self.name, f"{self.name}_quarantine", *((f"{self.name}_file_ledger",) if self.format == "csv" else ()))
+
+    @property
     def lands_as_files(self) -> bool:
         return self.format != "jdbc"
 
@@ -109,6 +125,12 @@ class FeedsConfig(StrictModel):
         twice = sorted({name for name in names if names.count(name) > 1})
         if twice:
             raise ValueError(f"feed(s) {', '.join(twice)} declared twice: each feed lands in its own folder")
+        tables: dict[str, str] = {}
+        for feed in self.feeds:
+            for table in feed.bronze_tables:
+                if table in tables:
+                    raise ValueError(f"feeds {tables[table]} and {feed.name} would both write bronze/{table}")
+                tables[table] = feed.name
         return self
 
     def __getitem__(self, name: str) -> Feed:

@@ -108,8 +108,19 @@ def load_settings(env: str | None = None, directory: Path | None = None) -> Sett
     )
 
 
-# Feeds the shipped graph reads (silver/flights, silver/weather, the silver reference tables): feeds.json keeps them.
-SHIPPED_FEEDS = {"flights": "csv", "weather": "weather_payload", "airlines": "jdbc", "airports": "jdbc", "planes": "jdbc"}
+# What the shipped graph's own code reads of its feeds (silver/flights, silver/weather, the silver reference
+# tables): feeds.json keeps these entries with these values.
+SHIPPED_FEEDS: dict[str, dict[str, object]] = {
+    "flights": {"format": "csv", "contract": "flights", "partition_column": "flight_date", "silver": "silver/flights"},
+    "weather": {"format": "weather_payload", "contract": "weather", "partition_column": "observation_date", "silver": "silver/weather"},
+    **{table: {"format": "jdbc", "contract": table, "silver": f"silver/{table}"} for table in ("airlines", "airports", "planes")},
+}  # fmt: skip
+# Keys an environment file sets instead, per feed or per format: feeds.json must not hold a value that is ignored.
+SET_IN_ENVIRONMENT = {
+    "flights": {"drift_policy": "sources.flights"},
+    "weather_payload": {"drift_policy": "sources.weather", "description": "(the weather feed's own)"},
+    "jdbc": {"drift_policy": "sources.reference"},
+}
 
 
 def load_feeds(directory: Path | None = None) -> FeedsConfig:
@@ -121,21 +132,28 @@ def load_feeds(directory: Path | None = None) -> FeedsConfig:
     path = directory / "feeds.json"
     feeds = _validate(FeedsConfig, _read(path), path)
     for index, feed in enumerate(feeds.feeds):
+        where = f"{path}: feeds[{index}]"
+        for key, value in SHIPPED_FEEDS.get(feed.name, {}).items():
+            if getattr(feed, key) != value:
+                raise ConfigError(f"{where}.{key} ({feed.name}): the shipped graph reads this feed with {key} {value!r}; keep it")
+        if feed.format == "weather_payload" and feed.name != "weather":
+            raise ConfigError(f"{where}.format ({feed.name}): weather_payload is the weather feed's own reader; use csv")
+        for key, section in {**SET_IN_ENVIRONMENT.get(feed.format, {}), **SET_IN_ENVIRONMENT.get(feed.name, {})}.items():
+            if key in feed.model_fields_set:
+                raise ConfigError(f"{where}.{key} ({feed.name}): not read from feeds.json for this feed; set {section} in the environment file")
         try:
             if feed.format == "csv":
                 csv_feed(feed, directory)
             else:
                 feed_contract(feed.name, feed.contract, directory)
         except FeedError as error:
-            raise ConfigError(f"{path}: feeds[{index}].{error.key} ({feed.name}): {error}") from None
+            raise ConfigError(f"{where}.{error.key} ({feed.name}): {error}") from None
         except ContractError as error:
-            raise ConfigError(f"{path}: feeds[{index}].contract ({feed.name}): {error}") from None
-    declared = {feed.name: feed.format for feed in feeds.feeds}
-    for name, fmt in SHIPPED_FEEDS.items():
-        if declared.get(name) != fmt:
-            raise ConfigError(
-                f"{path}: feeds: the shipped graph reads feed {name!r} (format {fmt!r}); keep its entry"
-            )
+            raise ConfigError(f"{where}.contract ({feed.name}): {error}") from None
+    declared = {feed.name for feed in feeds.feeds}
+    for name, shipped in SHIPPED_FEEDS.items():
+        if name not in declared:
+            raise ConfigError(f"{path}: feeds: the shipped graph reads feed {name!r} (format {shipped['format']!r}); keep its entry")
     return feeds
 
 

@@ -143,7 +143,7 @@ def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehou
     assert bronze.where(F.col("_source_file") == str(late)).count() == 2  # the late file once, not twice
     reasons = {row.reason for row in quarantine.collect()}
     assert len(reasons) == 2 and any("malformed CSV" in reason for reason in reasons)
-    assert "sold_on 2013-03-02 is outside partition 2013-03-03" in reasons
+    assert "sale day 2013-03-02 is outside partition 2013-03-03" in reasons
     negative = bronze.where(F.col("receipt") == 2).where(F.col("sale_day") == DAYS[1]).first()
     assert negative.amount is None and json.loads(negative._rescued_data) == {"amount": "-1"}  # misfit value kept
     read = {row.partition_date: row.rows for row in ledger.groupBy("partition_date").agg(F.sum("rows_read").alias("rows")).collect()}
@@ -202,6 +202,12 @@ def test_a_database_table_from_config_alone_loads_in_full_then_from_its_watermar
         ({**FEED, "files": "../*.csv"}, CONTRACT, "feeds.5.files: '../*.csv' must be a file name glob"),
         ({**STORES, "partition_column": "day"}, STORES_CONTRACT, "feeds.5: partition_column: not a key of a jdbc feed"),
         ({**FEED, "partition_column": None}, CONTRACT, "feeds.5: a csv feed needs partition_column"),
+        ({**FEED, "partition_column": "reason"}, CONTRACT, "feeds[5].partition_column (sales): 'reason' is a column of"),
+        (FEED, {**CONTRACT, "properties": {**CONTRACT["properties"], "_Source_File": {}}}, "feeds[5].contract (sales): column(s) _Source_File clash"),
+        ({**FEED, "name": "flights_quarantine"}, CONTRACT, "feeds flights and flights_quarantine would both write bronze/flights_quarantine"),
+        ({**FEED, "name": "reference"}, CONTRACT, "feeds.5.name: 'reference' is reserved"),
+        ({**FEED, "format": "weather_payload", "row_day": []}, CONTRACT, "feeds[5].format (sales): weather_payload is the weather feed's own reader"),
+        ({**STORES, "drift_policy": "fail"}, STORES_CONTRACT, "feeds[5].drift_policy (stores): not read from feeds.json for this feed; set sources.reference"),
     ],
 )
 def test_a_wrong_feed_is_refused_at_load_naming_file_and_key(tmp_path, lakehouse_home, feed, contract, expected) -> None:
@@ -210,3 +216,32 @@ def test_a_wrong_feed_is_refused_at_load_naming_file_and_key(tmp_path, lakehouse
         load_settings("test", config)
     message = str(error.value)
     assert str(config / "feeds.json") in message and expected in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("flights", {"partition_column": "day_of_flight"}, "feeds[0].partition_column (flights): the shipped graph reads this feed with partition_column 'flight_date'"),
+        ("flights", {"drift_policy": "fail"}, "feeds[0].drift_policy (flights): not read from feeds.json for this feed; set sources.flights"),
+        ("planes", {"contract": "contracts/sales.json"}, "feeds[4].contract (planes): the shipped graph reads this feed with contract 'planes'"),
+    ],
+)
+def test_what_the_shipped_graph_reads_of_its_feeds_cannot_be_changed(tmp_path, lakehouse_home, name, change, expected) -> None:
+    config = user_config(tmp_path)
+    feeds = json.loads((config / "feeds.json").read_text())
+    feeds["feeds"] = [{**feed, **change} if feed["name"] == name else feed for feed in feeds["feeds"]]
+    (config / "feeds.json").write_text(json.dumps(feeds))
+    with pytest.raises(ConfigError) as error:
+        load_settings("test", config)
+    assert str(config / "feeds.json") in str(error.value) and expected in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("silver", "expected"),
+    [("silver/sales", "'silver/sales' is not an asset of the graph"), ("silver/airlines", "'silver/airlines' is not daily-partitioned")],
+)
+def test_a_feeds_silver_table_must_be_a_daily_table_of_the_graph(tmp_path, lakehouse_home, silver, expected) -> None:
+    config = user_config(tmp_path, {**FEED, "silver": silver})
+    with pytest.raises(ConfigError) as error:
+        build_definitions(load_settings("test", config))
+    assert f"{config / 'feeds.json'}: feeds[5].silver (sales): {expected}" in str(error.value)

@@ -21,7 +21,7 @@ QUARANTINE_REASONS = {
     "truncated_last_line.csv": ["malformed CSV: 8 field(s) where the header has 19"],
     "wrong_types.csv": ["key field flight does not fit the contract: abc"],
     "latin1.csv": ["line is not valid UTF-8 text"],
-    "dates_outside.csv": ["year/month/day 2013-01-02 is outside partition 2013-01-01", "year/month/day 2013-2-30 is not a calendar date"],
+    "dates_outside.csv": ["flight date 2013-01-02 is outside partition 2013-01-01", "year/month/day 2013-2-30 is not a calendar date"],
     "huge_field.csv": [f"line is {HUGE_LINE_BYTES:,} bytes, over the 65,536-byte limit of one record"],
     "nul_bytes.csv": ["line holds NUL bytes"],
     "unbalanced_quote.csv": ["malformed CSV: unbalanced quotes"],
