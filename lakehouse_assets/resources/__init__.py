@@ -29,7 +29,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "landing": LandingZone(
             root=sources.landing,
             file_globs={feed.name: feed.file_glob for feed in settings.feeds.file_feeds},
-            # A feed's policy from feeds.json; the shipped feeds' from the environment (the loader refuses both).
+            # A feed's policy from feeds.json; flights' and weather's from the environment (feeds.json may not set theirs).
             drift_policies={feed.name: feed.drift_policy for feed in settings.feeds.file_feeds}
             | {"flights": sources.flights.drift_policy, "weather": sources.weather.drift_policy},
         ),
