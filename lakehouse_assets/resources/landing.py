@@ -15,7 +15,7 @@ class LandingZone(dg.ConfigurableResource):
         default_factory=dict, description="Per feed: the glob of a day folder's files, from config/feeds.json."
     )
     drift_policies: dict[str, str] = Field(
-        default_factory=dict, description="Per feed: rescue (default) | fail | add, from sources.<feed>.drift_policy."
+        default_factory=dict, description="Per feed: rescue (default) | fail | add, from feeds.json (flights: sources.flights.drift_policy)."
     )
 
     def drift_policy(self, feed: str) -> str:

@@ -5,7 +5,6 @@ from datetime import date
 
 import dagster as dg
 
-from ..ingestion.file_ledger import ledger_table
 from ..landing.changes import LANDING_DIGEST, LandingCursor, advance, changed_days, day_digests, not_yet_ingested
 from ..landing.layout import list_feed
 from ..resources.landing import LandingZone
@@ -17,9 +16,8 @@ SENSOR_NAME = "landing_files_sensor"
 def feed_assets(feed: Feed) -> tuple[dg.AssetKey, ...]:
     """What a day's files feed: the bronze tables they load (with their quarantine/ledger siblings) and the silver
     table feeds.json names. Everything further down follows its upstream partitions through automation conditions."""
-    bronze = [feed.name, f"{feed.name}_quarantine"] + ([ledger_table(feed.name)] if feed.format == "csv" else [])
     silver = [dg.AssetKey(feed.silver.split("/"))] if feed.silver else []
-    return (*[dg.AssetKey(["bronze", name]) for name in bronze], *silver)
+    return (*[dg.AssetKey(["bronze", name]) for name in feed.bronze_tables], *silver)
 
 
 def ingested_digests(instance: dg.DagsterInstance, feed: str, days: Iterable[date]) -> dict[date, str]:
