@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows
+from lakehouse_assets.ingestion.contracts import feed_contract
 from lakehouse_assets.ingestion.csv_feed import csv_feed, ingest_csv_files
 from lakehouse_assets.ingestion.reference import load_reference_table
 from lakehouse_assets.ingestion.weather import OBSERVATION_DATE, PROVENANCE, weather_rows
@@ -39,6 +40,7 @@ class BarePipeline:
         self.tables = TableLocator(warehouse)
         self.landing = LandingZone(root=sources.landing, file_globs={f.name: f.file_glob for f in settings.feeds.file_feeds})
         self.flights = csv_feed(settings.feeds["flights"], settings.config_dir)
+        self.weather_contract = feed_contract("weather", settings.feeds["weather"].contract, settings.config_dir)
         self.reference = ReferenceDatabase.from_settings(sources.reference, sources.landing)
         self.partitioned = partitioned
 
@@ -70,7 +72,7 @@ class BarePipeline:
         self.write(flights.quarantine, "bronze", "flights_quarantine", FLIGHT_DATE, window)
         self.write(flights.ledger, "bronze", "flights_file_ledger", "partition_date", window)
         files = self.landing.files("weather", *window)
-        typed = weather_rows(self.spark, [read_weather_file(f.path, f.day, f.modified) for f in files])
+        typed = weather_rows(self.spark, [read_weather_file(f.path, f.day, f.modified) for f in files], self.weather_contract)
         self.write(loaded_rows(typed), "bronze", "weather", OBSERVATION_DATE, window)
         self.write(quarantined_rows(typed, PROVENANCE), "bronze", "weather_quarantine", OBSERVATION_DATE, window)
         for table in ("airlines", "airports", "planes"):

@@ -19,9 +19,9 @@ from pathlib import Path
 import dagster as dg
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.run_console import phase_seconds
 from lakehouse_assets.runs import demo_selection, materialize_range
+from lakehouse_assets.seed import seed_landing_zone
 
 from .bare import BarePipeline
 from .child_run import run_in_child

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from lakehouse_assets.landing.layout import day_dir, reference_db_path
-from lakehouse_assets.landing.seed import flight_csv, seed_landing_zone, write_if_changed
+from lakehouse_assets.seed import flight_csv, seed_landing_zone, write_if_changed
 
 FLIGHT_STRIDE = 10_000  # above nycflights13's highest flight number (8500)
 

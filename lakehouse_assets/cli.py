@@ -339,7 +339,7 @@ def _range(settings, start, end) -> tuple[date, date]:
 
 
 def _seed(settings, first: date, last: date):
-    from .landing.seed import seed_landing_zone
+    from .seed import seed_landing_zone
 
     def progress(days):
         with click.progressbar(days, label=f"seeding {first}..{last}", file=sys.stderr) as bar:

@@ -14,7 +14,7 @@ from .assets.reports import build_reports
 from .assets.spark_steps import check_step_launcher
 from .checks import schema_change_checks
 from .freshness import with_freshness_policies
-from .ingestion.contracts import feed_contract
+from .ingestion.contracts import Contract, feed_contract
 from .ingestion.csv_feed import CsvFeed, csv_feed
 from .ingestion.reference import TableFeed
 from .jobs import build_jobs
@@ -49,11 +49,23 @@ def table_feeds(settings: Settings) -> list[TableFeed]:
     ]
 
 
+def weather_contract(settings: Settings) -> Contract:
+    (feed,) = settings.feeds.of_format("weather_payload")  # the loader allows exactly one
+    return feed_contract(feed.name, feed.contract, settings.config_dir)
+
+
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     daily = daily_partitions(settings.environment.partitions)
     assets = with_freshness_policies(
-        build_assets(daily, settings.environment.ml, settings.environment.quality, csv_feeds(settings), table_feeds(settings)),
+        build_assets(
+            daily,
+            settings.environment.ml,
+            settings.environment.quality,
+            csv_feeds(settings),
+            table_feeds(settings),
+            weather_contract(settings),
+        ),
         daily,
         settings.environment.quality,
     )

@@ -1,5 +1,6 @@
 """The shipped feeds of config/feeds.json as the code under test reads them, for tests that call ingestion directly."""
 
+from lakehouse_assets.ingestion.contracts import feed_contract
 from lakehouse_assets.ingestion.csv_feed import csv_feed
 from lakehouse_assets.resources.landing import LandingZone
 from lakehouse_assets.settings import config_dir
@@ -9,6 +10,7 @@ FEEDS = load_feeds(config_dir())
 FLIGHTS_FEED = csv_feed(FEEDS["flights"], config_dir())
 FLIGHTS_GLOB = FEEDS["flights"].file_glob
 WEATHER_GLOB = FEEDS["weather"].file_glob
+WEATHER_CONTRACT = feed_contract("weather", FEEDS["weather"].contract, config_dir())
 
 
 def landing_zone(root: str, **settings) -> LandingZone:

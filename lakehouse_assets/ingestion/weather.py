@@ -17,7 +17,7 @@ from pyspark.sql.types import DateType, LongType, StringType, StructField, Struc
 
 from ..settings.models import DriftPolicy
 from .conformance import RAW
-from .contracts import VIOLATION, apply_contract, load_contract
+from .contracts import VIOLATION, Contract, apply_contract
 from .weather_payload import PayloadError, WeatherPage
 
 OBSERVATION_DATE = "observation_date"
@@ -30,15 +30,17 @@ _NOT_OBJECT = "_not_an_object"
 PROVENANCE = [OBSERVATION_DATE, SOURCE, MODIFIED, PAGE, RECORD, INGESTED_AT]
 
 
-def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy: DriftPolicy = "rescue") -> DataFrame:
-    """Typed observations of `pages` with `_rescued_data`, `_contract_violation`, `_raw` and provenance."""
-    contract = load_contract("weather")
+def weather_rows(
+    spark: SparkSession, pages: Sequence[WeatherPage], contract: Contract, drift_policy: DriftPolicy = "rescue"
+) -> DataFrame:
+    """Typed observations of `pages` (by the feed's `contract`) with `_rescued_data`, `_contract_violation`, `_raw`
+    and provenance."""
     unexpected = _unexpected_fields(pages, contract.columns)
     if unexpected and drift_policy == "fail":
         where = next(iter(unexpected.values()))
         raise PayloadError(
-            f"{where}: field(s) {', '.join(unexpected)} not in schemas/weather.json and the drift policy is 'fail'; "
-            f"nothing was written. Add them to the schema file, or set sources.weather.drift_policy to rescue or add"
+            f"{where}: field(s) {', '.join(unexpected)} not in {contract.origin} and the drift policy is 'fail'; "
+            f"nothing was written. Add them to the schema file, or set sources.{contract.name}.drift_policy to rescue or add"
         )
     extra = sorted(unexpected)
     text_columns = [*contract.columns, *extra]
@@ -69,8 +71,8 @@ def weather_rows(spark: SparkSession, pages: Sequence[WeatherPage], drift_policy
     return typed.withColumn(VIOLATION, reason).drop(_NOT_OBJECT)
 
 
-def added_fields(pages: Sequence[WeatherPage]) -> list[str]:
-    return sorted(_unexpected_fields(pages, load_contract("weather").columns))
+def added_fields(pages: Sequence[WeatherPage], contract: Contract) -> list[str]:
+    return sorted(_unexpected_fields(pages, contract.columns))
 
 
 def _unexpected_fields(pages: Sequence[WeatherPage], known: Sequence[str]) -> dict[str, str]:

@@ -24,7 +24,7 @@ MAX_PAGE_SIZE = 10_000
 
 
 def load_observations() -> dict[date, list[dict]]:
-    from .seed import weather_by_day, weather_observations
+    from ..seed import weather_by_day, weather_observations
 
     return {day: weather_observations(rows) for day, rows in weather_by_day().items()}
 

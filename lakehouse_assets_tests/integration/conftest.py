@@ -4,7 +4,7 @@ import dagster as dg
 import pytest
 
 from lakehouse_assets.definitions import build_definitions
-from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.settings import Settings
 
 # A few days of real data keep integration runs fast while crossing a month boundary.

@@ -8,8 +8,8 @@ import dagster as dg
 import pytest
 
 from lakehouse_assets.definitions import build_definitions
-from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.runs import DATA_ASSETS, materialize_range
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.tables import read_table
 from lakehouse_assets_tests.dagster_instances import project_instance

@@ -36,11 +36,11 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from dagster_databricks.databricks import DatabricksClient
 
 from lakehouse_assets.landing.layout import day_dir
-from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.ml.publish import train_and_publish
 from lakehouse_assets.ml.tracking import MlflowTarget
 from lakehouse_assets.resources.code_bundle import stage_code
 from lakehouse_assets.resources.step_launcher import STEP_LAUNCHER_KEY
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.settings import DELTA_JARS_VAR, Settings, config_dir, load_settings
 from lakehouse_assets.tables import TableLocator, read_table
 from lakehouse_assets_tests import sample_data

@@ -21,10 +21,10 @@ from lakehouse_assets.checks.drift import latest_drift_result
 from lakehouse_assets.checks.names import CHALLENGER_PROMOTED, EVERY_FLIGHT_SCORED, FEATURE_DRIFT_WITHIN_THRESHOLD
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.jobs import TRAINING
-from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.ml.registry import CHALLENGER, CHAMPION, version_by_alias
 from lakehouse_assets.ml.tracking import MlflowTarget
 from lakehouse_assets.runs import demo_selection, materialize_range
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.settings import Settings, load_settings
 from lakehouse_assets.settings.ml import DateWindow
 from lakehouse_assets.tables import TableLocator, read_table

@@ -14,7 +14,7 @@ from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.ingestion.contracts import RESCUED, load_contract
 from lakehouse_assets.ingestion.jdbc import JdbcSource, SourceTableError
 from lakehouse_assets.ingestion.reference import load_reference_table
-from lakehouse_assets.landing.seed import write_reference_db
+from lakehouse_assets.seed import write_reference_db
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.settings.models import JdbcTableSettings, ReferenceSourceSettings
 from lakehouse_assets.tables import TableLocator, read_table

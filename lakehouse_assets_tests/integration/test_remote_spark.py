@@ -26,8 +26,8 @@ from pyspark.sql import SparkSession
 from lakehouse_assets.ingestion.contracts import load_contract
 from lakehouse_assets.ingestion.jdbc import SourceTableError, read_source_table
 from lakehouse_assets.landing.layout import reference_db_path
-from lakehouse_assets.landing.seed import seed_landing_zone, weather_by_day
 from lakehouse_assets.resources.reference_db import ReferenceDatabase
+from lakehouse_assets.seed import seed_landing_zone, weather_by_day
 from lakehouse_assets.settings import config_dir
 from lakehouse_assets.settings.models import JdbcTableSettings, ReferenceSourceSettings
 from lakehouse_assets.tables import TableLocator, read_table

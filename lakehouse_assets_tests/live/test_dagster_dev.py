@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
-from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.sensors.landing import SENSOR_NAME
 from lakehouse_assets.tables import TableLocator, read_table
 

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.settings import Settings
 
 # Two real days keep every property cheap enough to test on each commit.

@@ -27,10 +27,11 @@ from lakehouse_assets.ingestion.reference import load_reference_table
 from lakehouse_assets.ingestion.weather import PROVENANCE, weather_rows
 from lakehouse_assets.ingestion.weather_payload import PayloadError, parse_weather_page
 from lakehouse_assets.landing.layout import list_landed
-from lakehouse_assets.landing.seed import write_reference_db
+from lakehouse_assets.seed import write_reference_db
 from lakehouse_assets.settings.loader import ConfigError, config_dir, load_settings
 from lakehouse_assets.settings.models import JdbcTableSettings
 from lakehouse_assets_tests.feeds import FLIGHTS_FEED, FLIGHTS_GLOB
+from lakehouse_assets_tests.feeds import WEATHER_CONTRACT as WEATHER
 from lakehouse_assets_tests.flight_corpus import real_rows
 from lakehouse_assets_tests.http_servers import Reply, scripted_server, serving
 
@@ -145,7 +146,7 @@ def test_api_page_rows_that_are_rescued_or_quarantined(spark) -> None:
         "not an object",
     ]
     parsed = parse_weather_page(page(observations), "http://127.0.0.1/v1/weather", DAY)
-    typed = weather_rows(spark, [parsed])
+    typed = weather_rows(spark, [parsed], WEATHER)
     counts = tally(typed)
     assert (counts.read, counts.loaded, counts.quarantined) == (6, 2, 4)
     rescued = loaded_rows(typed).where(f"{RESCUED} is not null").first()

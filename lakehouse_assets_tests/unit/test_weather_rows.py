@@ -7,6 +7,7 @@ from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows
 from lakehouse_assets.ingestion.contracts import RESCUED, VIOLATION
 from lakehouse_assets.ingestion.weather import PROVENANCE, weather_rows
 from lakehouse_assets.ingestion.weather_payload import PayloadError, WeatherPage
+from lakehouse_assets_tests.feeds import WEATHER_CONTRACT as WEATHER
 
 DAY = date(2013, 2, 28)
 
@@ -22,7 +23,7 @@ def page(*observations, number: int = 1) -> WeatherPage:
 
 
 def test_good_observations_are_typed_and_dated_by_the_day_asked_for(spark) -> None:
-    typed = weather_rows(spark, [page(observation(), observation(hour=6))])
+    typed = weather_rows(spark, [page(observation(), observation(hour=6))], WEATHER)
     rows = loaded_rows(typed).orderBy("hour").collect()
     assert [(row.observation_date, row.hour, row.temp, row[RESCUED]) for row in rows] == [
         (DAY, 5, 39.02, None),
@@ -41,7 +42,7 @@ def test_bad_observations_are_quarantined_with_a_reason_and_nothing_is_lost(spar
         "EWR,2013,2,28,5",  # not an object
         observation(origin=None),
     ]
-    typed = weather_rows(spark, [page(*observations)])
+    typed = weather_rows(spark, [page(*observations)], WEATHER)
     counts = tally(typed)
     assert (counts.read, counts.loaded, counts.quarantined, counts.rescued) == (7, 2, 5, 1)
     rescued = loaded_rows(typed).where(f"{RESCUED} is not null").first()
@@ -63,9 +64,9 @@ def test_unknown_fields_follow_the_drift_policy(spark, policy) -> None:
     pages = [page(observation(), observation(hour=6, snow_depth=2.5))]
     if policy == "fail":
         with pytest.raises(PayloadError, match=r"http://api/v1/weather \(page 1, observation 1\): field\(s\) snow_depth not in"):
-            weather_rows(spark, pages, policy)
+            weather_rows(spark, pages, WEATHER, policy)
         return
-    typed = weather_rows(spark, pages, policy)
+    typed = weather_rows(spark, pages, WEATHER, policy)
     row = loaded_rows(typed).where("hour = 6").first()
     if policy == "rescue":
         assert "snow_depth" not in typed.columns and json.loads(row[RESCUED]) == {"snow_depth": "2.5"}
@@ -77,7 +78,7 @@ def test_unknown_fields_follow_the_drift_policy(spark, policy) -> None:
 def test_hostile_values_are_kept_verbatim_not_lost(spark) -> None:
     nested = json.loads("[" * 500 + "]" * 500)
     huge = "9" * 2_000_000
-    typed = weather_rows(spark, [page(observation(temp=nested), observation(hour=6, origin="E\x00R"), observation(hour=7, dewp=huge))])
+    typed = weather_rows(spark, [page(observation(temp=nested), observation(hour=6, origin="E\x00R"), observation(hour=7, dewp=huge))], WEATHER)
     counts = tally(typed)
     assert (counts.read, counts.loaded, counts.quarantined) == (3, 2, 1)
     rescued = {row.hour: json.loads(row[RESCUED]) for row in loaded_rows(typed).collect()}

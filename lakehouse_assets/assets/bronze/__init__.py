@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import dagster as dg
 
+from ...ingestion.contracts import Contract
 from ...ingestion.csv_feed import CsvFeed
 from ...ingestion.reference import TableFeed
 from . import weather
@@ -12,11 +13,14 @@ from .reference_tables import reference_table_asset
 
 
 def build(
-    daily: dg.DailyPartitionsDefinition, csv_feeds: Sequence[CsvFeed], table_feeds: Sequence[TableFeed]
+    daily: dg.DailyPartitionsDefinition,
+    csv_feeds: Sequence[CsvFeed],
+    table_feeds: Sequence[TableFeed],
+    weather_contract: Contract,
 ) -> list[dg.AssetsDefinition]:
     """Every CSV feed the same way, every database table the same way, and the weather feed's own reader."""
     return [
         *[build_csv_feed(daily, feed) for feed in csv_feeds],
         *[reference_table_asset(feed) for feed in table_feeds],
-        *weather.build(daily),
+        *weather.build(daily, weather_contract),
     ]

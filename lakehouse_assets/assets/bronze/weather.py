@@ -7,6 +7,7 @@ import dagster as dg
 from ...checks.conservation import conservation_spec, rows_conserved
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
 from ...ingestion.conservation import Read, day_balances
+from ...ingestion.contracts import Contract
 from ...ingestion.http_pages import HttpSourceError
 from ...ingestion.weather import OBSERVATION_DATE, PROVENANCE, added_fields, weather_rows
 from ...ingestion.weather_payload import PayloadError, WeatherPage, read_weather_file
@@ -22,7 +23,8 @@ from ..common import delta_outs, output_name, spark_multi_asset
 KEY, QUARANTINE_KEY = ["bronze", "weather"], ["bronze", "weather_quarantine"]
 
 
-def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
+def build(daily: dg.DailyPartitionsDefinition, contract: Contract) -> list[dg.AssetsDefinition]:
+    """`contract`: the weather_payload feed's, as config/feeds.json names it."""
     @spark_multi_asset(
         name="bronze_weather",
         outs=delta_outs(
@@ -44,11 +46,11 @@ def build(daily: dg.DailyPartitionsDefinition) -> list[dg.AssetsDefinition]:
         start, end = day_window(context)
         try:
             pages, requests, digests = _fetch(context, weather, landing, start, end)
-            typed = weather_rows(spark.session, pages, weather.drift_policy)  # type: ignore[arg-type]
+            typed = weather_rows(spark.session, pages, contract, weather.drift_policy)  # type: ignore[arg-type]
         except (PayloadError, HttpSourceError) as error:
             raise dg.Failure(f"weather for {start}..{end}: {error}; nothing was written") from None
         per_day = tally_by(typed, OBSERVATION_DATE)
-        allow = {ALLOW_SCHEMA_CHANGE: True} if weather.drift_policy == "add" and added_fields(pages) else {}
+        allow = {ALLOW_SCHEMA_CHANGE: True} if weather.drift_policy == "add" and added_fields(pages, contract) else {}
         source = weather.url if weather.mode == "api" else f"{landing.root}/weather"
         summary = {"source": source, "mode": weather.mode, "pages": len(pages), "http_requests": requests}
         for partition_key in context.partition_keys:  # conservation per day, visible on each partition

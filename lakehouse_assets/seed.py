@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..days import days_in
-from .layout import day_dir, reference_db_path
+from .days import days_in
+from .landing.layout import day_dir, reference_db_path
 
 FLIGHT_COLUMNS = [
     "year", "month", "day", "dep_time", "sched_dep_time", "dep_delay", "arr_time", "sched_arr_time",
