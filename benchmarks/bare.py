@@ -14,7 +14,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows
 from lakehouse_assets.ingestion.contracts import feed_contract
-from lakehouse_assets.ingestion.csv_feed import csv_feed, ingest_csv_files
+from lakehouse_assets.ingestion.file_feed import file_feed, ingest_feed_files
 from lakehouse_assets.ingestion.reference import load_reference_table
 from lakehouse_assets.ingestion.weather import OBSERVATION_DATE, PROVENANCE, weather_rows
 from lakehouse_assets.ingestion.weather_payload import read_weather_file
@@ -39,7 +39,7 @@ class BarePipeline:
         self.spark = spark
         self.tables = TableLocator(warehouse)
         self.landing = LandingZone(root=sources.landing, file_globs={f.name: f.file_glob for f in settings.feeds.file_feeds})
-        self.flights = csv_feed(settings.feeds["flights"], settings.config_dir)
+        self.flights = file_feed(settings.feeds["flights"], settings.config_dir)
         self.weather_contract = feed_contract("weather", settings.feeds["weather"].contract, settings.config_dir)
         self.reference = ReferenceDatabase.from_settings(sources.reference, sources.landing)
         self.partitioned = partitioned
@@ -67,7 +67,7 @@ class BarePipeline:
 
     def bronze(self, window: tuple[date, date]) -> None:
         now = datetime.now(UTC)
-        flights = ingest_csv_files(self.spark, self.flights, self.landing.files("flights", *window), ingested_at=now)
+        flights = ingest_feed_files(self.spark, self.flights, self.landing.files("flights", *window), ingested_at=now)
         self.write(flights.bronze, "bronze", "flights", FLIGHT_DATE, window)
         self.write(flights.quarantine, "bronze", "flights_quarantine", FLIGHT_DATE, window)
         self.write(flights.ledger, "bronze", "flights_file_ledger", "partition_date", window)

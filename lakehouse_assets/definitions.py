@@ -15,7 +15,7 @@ from .assets.spark_steps import check_step_launcher
 from .checks import schema_change_checks
 from .freshness import with_freshness_policies
 from .ingestion.contracts import Contract, feed_contract
-from .ingestion.csv_feed import CsvFeed, csv_feed
+from .ingestion.file_feed import FileFeed, file_feed
 from .ingestion.reference import TableFeed
 from .jobs import build_jobs
 from .partitions import daily_partitions
@@ -38,8 +38,9 @@ def landing_feeds(settings: Settings) -> tuple[Feed, ...]:
     return tuple(feed for feed in settings.feeds.file_feeds if not (api and feed.format == "weather_payload"))
 
 
-def csv_feeds(settings: Settings) -> list[CsvFeed]:
-    return [csv_feed(feed, settings.config_dir) for feed in settings.feeds.of_format("csv")]
+def file_feeds(settings: Settings) -> list[FileFeed]:
+    """The feeds the generic file path ingests: CSV, JSON lines and JSON array feeds of config/feeds.json."""
+    return [file_feed(feed, settings.config_dir) for feed in settings.feeds.generic_file_feeds]
 
 
 def table_feeds(settings: Settings) -> list[TableFeed]:
@@ -62,7 +63,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
             daily,
             settings.environment.ml,
             settings.environment.quality,
-            csv_feeds(settings),
+            file_feeds(settings),
             table_feeds(settings),
             weather_contract(settings),
         ),

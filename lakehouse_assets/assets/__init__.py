@@ -5,7 +5,7 @@ from collections.abc import Sequence
 import dagster as dg
 
 from ..ingestion.contracts import Contract
-from ..ingestion.csv_feed import CsvFeed
+from ..ingestion.file_feed import FileFeed
 from ..ingestion.reference import TableFeed
 from ..settings.ml import MlSettings
 from ..settings.models import QualitySettings
@@ -16,14 +16,14 @@ def build_assets(
     daily: dg.DailyPartitionsDefinition,
     ml_settings: MlSettings,
     quality: QualitySettings,
-    csv_feeds: Sequence[CsvFeed],
+    file_feeds: Sequence[FileFeed],
     table_feeds: Sequence[TableFeed],
     weather_contract: Contract,
 ) -> list[dg.AssetsDefinition]:
     """The feeds of config/feeds.json: CSV files (bronze/flights among them), database tables (airlines, ...) and
     the weather API's payloads (`weather_contract`)."""
     return [
-        *bronze.build(daily, csv_feeds, table_feeds, weather_contract),
+        *bronze.build(daily, file_feeds, table_feeds, weather_contract),
         *silver.build(daily, quality),
         *gold.build(daily),
         *features.build(daily, quality),

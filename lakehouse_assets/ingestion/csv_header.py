@@ -57,11 +57,16 @@ class HeaderPlan:
         return {position: name.lower() for position, name in self.extra.items()}
 
 
-def decode_header(first_line: bytes, first_bytes_hex: str, line_length: int, limit: int) -> str:
-    """The header text, or HeaderRejected saying why the file is not a text CSV with a header."""
+def check_not_binary(first_bytes_hex: str, deliver: str = "CSV") -> None:
+    """HeaderRejected when the file starts like a compressed archive or a binary format."""
     for magic, kind in _MAGIC.items():
         if first_bytes_hex.upper().startswith(magic):
-            raise HeaderRejected(f"not a text file: the content is {kind}; deliver plain UTF-8 CSV")
+            raise HeaderRejected(f"not a text file: the content is {kind}; deliver plain UTF-8 {deliver}")
+
+
+def decode_header(first_line: bytes, first_bytes_hex: str, line_length: int, limit: int) -> str:
+    """The header text, or HeaderRejected saying why the file is not a text CSV with a header."""
+    check_not_binary(first_bytes_hex)
     if b"\x00" in first_line:
         raise HeaderRejected("not a text file: the first line holds NUL bytes")
     if line_length > limit:
@@ -84,13 +89,20 @@ def plan_header(header: str, contract: Contract) -> HeaderPlan:
         names = tuple(name.strip() for name in next(csv.reader([header])))
     except csv.Error as error:
         raise HeaderRejected(f"the header does not parse as CSV: {error}") from None
+    return plan_fields(names, contract)
+
+
+def plan_fields(names: tuple[str, ...], contract: Contract, *, header: bool = True) -> HeaderPlan:
+    """Match field names (a CSV header's, or the keys a JSON file's records use) to contract columns, case
+    ignored. A header must hold every key column; JSON records lacking one are quarantined one by one instead."""
     keys = [name.lower() or f"_c{position}" for position, name in enumerate(names)]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
     if repeated:
-        raise HeaderRejected(f"the header repeats column(s) {', '.join(repeated)}")
+        where = "the header repeats column(s)" if header else "the records use field name(s) that differ only in case:"
+        raise HeaderRejected(f"{where} {', '.join(repeated)}")
     positions = {key: position for position, key in enumerate(keys) if key in contract.properties}
     lacking_keys = [column for column in contract.required if column not in positions]
-    if lacking_keys:
+    if lacking_keys and header:
         raise HeaderRejected(f"the header lacks key column(s) {', '.join(lacking_keys)}{_delimiter_hint(names)}")
     return HeaderPlan(
         names=names,

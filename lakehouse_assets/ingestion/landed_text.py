@@ -3,7 +3,8 @@
 Files are read once with Spark's text source (a whole file per row) and checkpointed, so every output of an
 ingestion (rows, quarantine, ledger) derives from the same bytes even if a file changes during the run.
 Lines are split on the Latin-1 view of those bytes, which maps byte to character one for one, so each
-line's exact bytes survive, including bytes that are not UTF-8.
+line's exact bytes survive, including bytes that are not UTF-8. A record is a line after the header (csv), a
+line (json_lines) or an element of the file's one JSON array (json_array).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class FileFacts:
     first_bytes_hex: str
     first_line: bytes
     first_line_length: int
-    data_lines: int
+    data_lines: int | None  # records, counted apart from parsing; None: a json_array file that is no JSON array
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,9 @@ def is_blank(line: Column) -> Column:
     return line.rlike(r"^[ \t\r]*$")
 
 
-def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
-    """Read `files` once; files Spark returns nothing for (empty, vanished, unreadable) are in `unread`."""
+def read_landed(spark: SparkSession, files: Sequence[LandedFile], layout: str = "csv") -> LandedRead:
+    """Read `files` once; files Spark returns nothing for (empty, vanished, unreadable) are in `unread`.
+    `layout` (csv, json_lines, json_array) decides what a record is, for the count of records."""
     if not files:
         empty = spark.createDataFrame([], "_path string, _day date, _modified_at timestamp, _content binary")
         return LandedRead(content=empty, facts={}, unread={})
@@ -84,7 +86,7 @@ def read_landed(spark: SparkSession, files: Sequence[LandedFile]) -> LandedRead:
         )
     )
     facts, spark_paths = {}, []
-    for row in raw.select("spark_path", "modified_at", *_fact_columns()).collect():
+    for row in raw.select("spark_path", "modified_at", *_fact_columns(layout)).collect():
         landed = by_path.get(comparable(row.spark_path, from_spark=True))
         if landed is None:
             raise RuntimeError(f"Spark read {row.spark_path}, which matches no listed file; listed: {sorted(by_path)}")
@@ -116,17 +118,28 @@ def _latin1() -> Column:
     return F.decode(F.col("_content"), "ISO-8859-1")
 
 
-def _fact_columns() -> list[Column]:
-    first = F.substring_index(_latin1(), "\n", 1)
+def _record_count(layout: str) -> Column:
+    """Counted apart from parsing, so the conservation check compares two independent figures."""
     lines = F.split(_latin1(), "\n")
+    if layout == "csv":
+        return F.size(F.filter(lines, lambda line, index: (index > 0) & ~is_blank(line)))
+    if layout == "json_lines":
+        return F.size(F.filter(lines, lambda line: ~is_blank(line)))
+    if layout == "json_array":
+        text = F.col("_content").cast("string")
+        return F.when(F.is_valid_utf8(text), F.json_array_length(text))
+    raise ValueError(f"unknown record layout {layout!r}; expected csv, json_lines or json_array")
+
+
+def _fact_columns(layout: str) -> list[Column]:
+    first = F.substring_index(_latin1(), "\n", 1)
     return [
         F.octet_length("_content").alias("size_bytes"),
         F.sha2(F.col("_content"), 256).alias("sha256"),
         F.hex(F.substring(F.col("_content"), 1, 8)).alias("first_bytes_hex"),
         F.encode(F.substring(first, 1, HEADER_LIMIT), "ISO-8859-1").alias("first_line"),
         F.length(first).alias("first_line_length"),
-        # Counted apart from parsing, so the conservation check compares two independent figures.
-        F.size(F.filter(lines, lambda line, index: (index > 0) & ~is_blank(line))).alias("data_lines"),
+        _record_count(layout).alias("data_lines"),
     ]
 
 
@@ -137,15 +150,27 @@ def _unread_reason(landed: LandedFile) -> str:
     return f"file could not be read (it vanished, is unreadable or was renamed after listing){hint}"
 
 
-def landed_lines(content: DataFrame) -> DataFrame:
-    """Every non-blank line after the first (the header): _path, _day, _modified_at, _line_number, _raw (binary)."""
+def landed_lines(content: DataFrame, *, header: bool = True) -> DataFrame:
+    """Every non-blank line (after the first, the header, if `header`): _path, _day, _modified_at, _line_number,
+    _raw (binary)."""
     exploded = content.select(
         "_path", "_day", "_modified_at", F.posexplode(F.split(_latin1(), "\n")).alias("_index", "_latin1")
     )
-    return exploded.where((F.col("_index") > 0) & ~is_blank(F.col("_latin1"))).select(
+    first = 1 if header else 0
+    return exploded.where((F.col("_index") >= first) & ~is_blank(F.col("_latin1"))).select(
         "_path",
         "_day",
         "_modified_at",
         (F.col("_index") + 1).alias("_line_number"),
         F.encode("_latin1", "ISO-8859-1").alias("_raw"),
+    )
+
+
+def array_elements(content: DataFrame) -> DataFrame:
+    """Every element of each file's one JSON array as its JSON text (a string element as the string itself):
+    _path, _day, _modified_at, _line_number (the element's position, from 1), _raw (binary, UTF-8)."""
+    elements = F.from_json(F.col("_content").cast("string"), "array<string>")
+    exploded = content.select("_path", "_day", "_modified_at", F.posexplode(elements).alias("_index", "_element"))
+    return exploded.select(
+        "_path", "_day", "_modified_at", (F.col("_index") + 1).alias("_line_number"), F.encode("_element", "UTF-8").alias("_raw")
     )

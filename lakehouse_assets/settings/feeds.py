@@ -1,6 +1,7 @@
 """`config/feeds.json`: the sources, declared as data.
 
-A CSV feed needs no code: its entry and its contract (a JSON Schema, see ingestion/contracts.py) give it
+A file feed (CSV with a header, JSON lines, or one JSON array of objects per file) needs no code: its entry and
+its contract (a JSON Schema, see ingestion/contracts.py) give it
 `bronze/<name>`, `bronze/<name>_quarantine` and `bronze/<name>_file_ledger`, the rows-conserved check in their
 step, the landing sensor's exactly-once runs and single-run backfills. Files land in `<landing>/<name>/<YYYY-MM-DD>/`.
 A database table (`jdbc`) gets `bronze/<name>` and `bronze/<name>_quarantine`, loaded in full or from a watermark,
@@ -21,14 +22,17 @@ FEED_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 COLUMN_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,63}$")
 RESERVED_FOLDERS = ("reference",)  # <landing>/reference/ holds the reference database
 LAYER_TABLE = re.compile(r"^(silver|gold)/[a-z][a-z0-9_]*$")
-DEFAULT_FILES = {"csv": "*.csv", "weather_payload": "*.json"}
+DEFAULT_FILES = {"csv": "*.csv", "json_lines": "*.jsonl", "json_array": "*.json", "weather_payload": "*.json"}
+# Formats the generic file path ingests (ingestion/file_feed.py): rows, quarantine and a file ledger each.
+GENERIC_FILE_FORMATS = ("csv", "json_lines", "json_array")
 
 
 class Feed(StrictModel):
     name: str = Field(description="Safe identifier: the landing folder (files), and the bronze table names.")
-    format: Literal["csv", "weather_payload", "jdbc"] = Field(
-        description="csv: CSV with a header line, ingested by the generic path. weather_payload: the weather "
-        "API's page shape, ingested by bronze/weather. jdbc: a table of the reference database."
+    format: Literal["csv", "json_lines", "json_array", "weather_payload", "jdbc"] = Field(
+        description="csv: CSV with a header line; json_lines: one JSON object per line; json_array: one JSON "
+        "array of objects per file - the three ingested by the generic path. weather_payload: the weather API's "
+        "page shape, ingested by bronze/weather. jdbc: a table of the reference database."
     )
     contract: str = Field(
         description="A shipped contract's name (lakehouse_assets/schemas/<name>.json), or a .json path relative "
@@ -105,7 +109,11 @@ class Feed(StrictModel):
     @property
     def bronze_tables(self) -> tuple[str, ...]:
         """The bronze tables the feed writes: the rows, the quarantine and, for CSV files, the file ledger."""
-        return (self.name, f"{self.name}_quarantine", *((f"{self.name}_file_ledger",) if self.format == "csv" else ()))
+        return (self.name, f"{self.name}_quarantine", *((f"{self.name}_file_ledger",) if self.is_generic_file_feed else ()))
+
+    @property
+    def is_generic_file_feed(self) -> bool:
+        return self.format in GENERIC_FILE_FORMATS
 
     @property
     def lands_as_files(self) -> bool:
@@ -141,6 +149,10 @@ class FeedsConfig(StrictModel):
 
     def of_format(self, fmt: str) -> tuple[Feed, ...]:
         return tuple(feed for feed in self.feeds if feed.format == fmt)
+
+    @property
+    def generic_file_feeds(self) -> tuple[Feed, ...]:
+        return tuple(feed for feed in self.feeds if feed.is_generic_file_feed)
 
     @property
     def file_feeds(self) -> tuple[Feed, ...]:

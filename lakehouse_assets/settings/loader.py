@@ -127,7 +127,7 @@ def load_feeds(directory: Path | None = None) -> FeedsConfig:
     """config/feeds.json, each feed checked against its contract."""
     directory = directory or config_dir()
     from ..ingestion.contracts import ContractError, feed_contract
-    from ..ingestion.csv_feed import FeedError, csv_feed
+    from ..ingestion.file_feed import FeedError, file_feed
 
     path = directory / "feeds.json"
     feeds = _validate(FeedsConfig, _read(path), path)
@@ -137,13 +137,13 @@ def load_feeds(directory: Path | None = None) -> FeedsConfig:
             if getattr(feed, key) != value:
                 raise ConfigError(f"{where}.{key} ({feed.name}): the shipped graph reads this feed with {key} {value!r}; keep it")
         if feed.format == "weather_payload" and feed.name != "weather":
-            raise ConfigError(f"{where}.format ({feed.name}): weather_payload is the weather feed's own reader; use csv")
+            raise ConfigError(f"{where}.format ({feed.name}): weather_payload is the weather feed's own reader; use csv, json_lines or json_array")
         for key, section in {**SET_IN_ENVIRONMENT.get(feed.format, {}), **SET_IN_ENVIRONMENT.get(feed.name, {})}.items():
             if key in feed.model_fields_set:
                 raise ConfigError(f"{where}.{key} ({feed.name}): not read from feeds.json for this feed; set {section} in the environment file")
         try:
-            if feed.format == "csv":
-                csv_feed(feed, directory)
+            if feed.is_generic_file_feed:
+                file_feed(feed, directory)
             else:
                 feed_contract(feed.name, feed.contract, directory)
         except FeedError as error:

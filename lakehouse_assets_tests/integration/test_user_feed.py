@@ -151,6 +151,35 @@ def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehou
     assert {day: loaded.get(day, 0) + quarantined.get(day, 0) for day in DAYS} == read == {DAYS[0]: 5, DAYS[1]: 3, DAYS[2]: 2}
 
 
+def test_a_json_lines_feed_from_config_alone_is_ingested_by_the_sensor_runs(tmp_path, lakehouse_home, spark, instance) -> None:
+    feed = {**FEED, "name": "receipts", "format": "json_lines", "contract": "contracts/receipts.json"}
+    settings = load_settings("test", user_config(tmp_path, feed))
+    defs = build_definitions(settings)
+    root = Path(settings.environment.sources.landing)
+    for day, records in [(DAYS[0], [{"sold_on": "2013-03-01", "store": "S001", "receipt": 1, "amount": 2.5}, "{broken"]),
+                         (DAYS[1], [{"sold_on": "2013-03-02", "store": "S002", "receipt": "7", "Till": "T1"}])]:  # fmt: skip
+        path = root / "receipts" / day.isoformat() / "export.jsonl"
+        path.parent.mkdir(parents=True)
+        path.write_text("\n".join(item if isinstance(item, str) else json.dumps(item) for item in records) + "\n")
+    ignored = root / "receipts" / DAYS[1].isoformat() / "export.csv"  # not the feed's glob (*.jsonl)
+    ignored.write_text("sold_on,store,receipt\n2013-03-02,S009,1\n")
+
+    requests, _ = tick(defs.resolve_sensor_def(SENSOR_NAME), defs, instance, build_resources(settings)["landing"], None)
+    assert [request.partition_key for request in requests] == [DAYS[0].isoformat(), DAYS[1].isoformat()]
+    result = materialize_range(defs, DAYS[0], DAYS[1], selection=dg.AssetSelection.assets(["bronze", "receipts"]), instance=instance)
+    [check] = result.get_asset_check_evaluations()
+    assert result.success and check.passed
+
+    tables = TableLocator(settings.environment.storage.warehouse)
+    rows = sorted(read_table(spark, tables.locate("bronze", "receipts")).collect(), key=lambda row: row.receipt)
+    assert [(row.sale_day, row.store, row.receipt, row._rescued_data) for row in rows] == [
+        (DAYS[0], "S001", 1, None),
+        (DAYS[1], "S002", 7, '{"Till":"T1"}'),
+    ]
+    [bad] = read_table(spark, tables.locate("bronze", "receipts_quarantine")).collect()
+    assert (bad.sale_day, bad.raw_line, bad.reason) == (DAYS[0], "{broken", "malformed JSON: the record is not one JSON object")
+
+
 def test_a_database_table_from_config_alone_loads_in_full_then_from_its_watermark(tmp_path, lakehouse_home, spark, instance) -> None:
     settings = load_settings("test", user_config(tmp_path, STORES, STORES_CONTRACT))
     defs = build_definitions(settings)
@@ -191,7 +220,7 @@ def test_a_database_table_from_config_alone_loads_in_full_then_from_its_watermar
 @pytest.mark.parametrize(
     ("feed", "contract", "expected"),
     [
-        ({**FEED, "format": "parquet"}, CONTRACT, "feeds.5.format: Input should be 'csv', 'weather_payload' or 'jdbc'"),
+        ({**FEED, "format": "parquet"}, CONTRACT, "feeds.5.format: Input should be 'csv', 'json_lines', 'json_array', 'weather_payload' or 'jdbc'"),
         (FEED, "{not json", "feeds[5].contract (sales): "),
         ({**FEED, "row_day": ["sold_at"]}, CONTRACT, "feeds[5].row_day (sales): the contract has no column sold_at"),
         ({**FEED, "row_day": ["store"]}, CONTRACT, "feeds[5].row_day (sales): expected one date/date-time column"),

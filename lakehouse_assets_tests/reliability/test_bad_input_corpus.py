@@ -19,7 +19,7 @@ import yaml
 
 from lakehouse_assets.ingestion.conformance import loaded_rows, quarantined_rows, tally
 from lakehouse_assets.ingestion.contracts import RESCUED
-from lakehouse_assets.ingestion.csv_feed import ingest_csv_files
+from lakehouse_assets.ingestion.file_feed import ingest_feed_files
 from lakehouse_assets.ingestion.file_ledger import partition_figures
 from lakehouse_assets.ingestion.http_pages import HttpPageClient, HttpSourceError
 from lakehouse_assets.ingestion.jdbc import JdbcSource
@@ -77,7 +77,7 @@ def landing(tmp_path: Path) -> Path:
 
 
 def test_landing_file_kinds(spark, landing: Path) -> None:
-    ingestion = ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(landing), "flights", DAY, FLIGHTS_GLOB), ingested_at=AT)
+    ingestion = ingest_feed_files(spark, FLIGHTS_FEED, list_landed(str(landing), "flights", DAY, FLIGHTS_GLOB), ingested_at=AT)
     entries = {Path(entry.path).name: entry for entry in ingestion.entries}
     for name, (_, expected) in FILE_KINDS.items():
         assert (entries[name].rows_loaded, entries[name].rows_quarantined) == expected, name

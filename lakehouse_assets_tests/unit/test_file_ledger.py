@@ -5,7 +5,7 @@ from pathlib import Path
 
 from pyspark.sql import SparkSession
 
-from lakehouse_assets.ingestion.csv_feed import ingest_csv_files
+from lakehouse_assets.ingestion.file_feed import ingest_feed_files
 from lakehouse_assets.ingestion.file_ledger import (
     LOADED,
     REJECTED,
@@ -95,7 +95,7 @@ def test_after_ingestion_a_fresh_listing_sees_only_what_changed_since(spark: Spa
     (folder / "untouched.csv").write_bytes(b"\n".join([header, rows[0]]))
     (folder / "edited.csv").write_bytes(b"\n".join([header, rows[1]]))
     (folder / "empty.csv").write_bytes(b"")
-    ingestion = ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=T0)
+    ingestion = ingest_feed_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=T0)
 
     (folder / "edited.csv").write_bytes(b"\n".join([header, rows[1], rows[2]]))
     (folder / "late.csv").write_bytes(b"\n".join([header, rows[2]]))

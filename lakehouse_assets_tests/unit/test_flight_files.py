@@ -7,8 +7,8 @@ import pytest
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from lakehouse_assets.ingestion.csv_feed import CsvIngestion, ingest_csv_files
 from lakehouse_assets.ingestion.csv_header import DriftError
+from lakehouse_assets.ingestion.file_feed import FeedIngestion, ingest_feed_files
 from lakehouse_assets.ingestion.file_ledger import partition_figures
 from lakehouse_assets.landing.layout import list_landed
 from lakehouse_assets_tests.feeds import FLIGHTS_FEED, FLIGHTS_GLOB
@@ -36,12 +36,12 @@ def landing(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def ingestion(spark: SparkSession, landing: str) -> CsvIngestion:
-    return ingest_csv_files(spark, FLIGHTS_FEED, list_landed(landing, "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT)
+def ingestion(spark: SparkSession, landing: str) -> FeedIngestion:
+    return ingest_feed_files(spark, FLIGHTS_FEED, list_landed(landing, "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT)
 
 
 @pytest.fixture(scope="module")
-def outcome(ingestion: CsvIngestion) -> dict:
+def outcome(ingestion: FeedIngestion) -> dict:
     """Per file name: ledger entry, bronze rows and quarantined rows."""
     bronze = ingestion.bronze.withColumn("name", F.element_at(F.split("_source_file", "/"), -1)).collect()
     quarantine = ingestion.quarantine.withColumn("name", F.element_at(F.split("_source_file", "/"), -1)).collect()
@@ -69,7 +69,7 @@ def test_each_bad_file_has_its_outcome_and_keeps_every_line(case, outcome, landi
     assert sorted(row.reason for row in quarantined) == sorted(QUARANTINE_REASONS.get(case.name, []))
 
 
-def test_partition_conservation_holds_over_the_whole_corpus(ingestion: CsvIngestion) -> None:
+def test_partition_conservation_holds_over_the_whole_corpus(ingestion: FeedIngestion) -> None:
     figures = partition_figures(ingestion.entries)[DAY]
     assert figures["rows_read"] == ingestion.bronze.count() + ingestion.quarantine.count()
     assert figures["rows_read"] == figures["rows_loaded"] + figures["rows_quarantined"]
@@ -126,5 +126,5 @@ def test_drift_policy_fail_names_the_file_and_column_before_anything_is_parsed(s
     (folder / "a.csv").write_bytes(b"\n".join([header, rows[0]]))
     (folder / "b.csv").write_bytes(b"\n".join([header + b",Gate", rows[1] + b",B12"]))
     with pytest.raises(DriftError, match=r"b\.csv: column 'Gate' is not in the flights contract") as error:
-        ingest_csv_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT, drift_policy="fail")
+        ingest_feed_files(spark, FLIGHTS_FEED, list_landed(str(tmp_path), "flights", DAY, FLIGHTS_GLOB), ingested_at=INGESTED_AT, drift_policy="fail")
     assert "a.csv" not in str(error.value) and "nothing was written" in str(error.value)

@@ -5,22 +5,22 @@ from collections.abc import Sequence
 import dagster as dg
 
 from ...ingestion.contracts import Contract
-from ...ingestion.csv_feed import CsvFeed
+from ...ingestion.file_feed import FileFeed
 from ...ingestion.reference import TableFeed
 from . import weather
-from .file_feeds import build_csv_feed
+from .file_feeds import build_file_feed
 from .reference_tables import reference_table_asset
 
 
 def build(
     daily: dg.DailyPartitionsDefinition,
-    csv_feeds: Sequence[CsvFeed],
+    file_feeds: Sequence[FileFeed],
     table_feeds: Sequence[TableFeed],
     weather_contract: Contract,
 ) -> list[dg.AssetsDefinition]:
-    """Every CSV feed the same way, every database table the same way, and the weather feed's own reader."""
+    """Every file feed (CSV, JSON lines, JSON array) the same way, every database table the same way, and the weather feed's own reader."""
     return [
-        *[build_csv_feed(daily, feed) for feed in csv_feeds],
+        *[build_file_feed(daily, feed) for feed in file_feeds],
         *[reference_table_asset(feed) for feed in table_feeds],
         *weather.build(daily, weather_contract),
     ]

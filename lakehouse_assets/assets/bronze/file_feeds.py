@@ -1,4 +1,4 @@
-"""bronze/<feed>, bronze/<feed>_quarantine, bronze/<feed>_file_ledger for every CSV feed of config/feeds.json.
+"""bronze/<feed>, bronze/<feed>_quarantine, bronze/<feed>_file_ledger for every file feed of config/feeds.json.
 
 One step reads a range's files once and writes all three tables; then, in the same step, a blocking check
 proves on the committed tables that every row read was loaded or quarantined, once. The airline ops feed
@@ -11,8 +11,8 @@ import dagster as dg
 
 from ...checks.conservation import conservation_spec, rows_conserved
 from ...ingestion.conservation import day_balances, ledger_reads
-from ...ingestion.csv_feed import CsvFeed, ingest_csv_files
 from ...ingestion.csv_header import DriftError
+from ...ingestion.file_feed import FileFeed, ingest_feed_files
 from ...ingestion.file_ledger import PARTITION_COLUMN as LEDGER_PARTITION_COLUMN
 from ...ingestion.file_ledger import REJECTED, ledger_table, partition_figures
 from ...landing.changes import LANDING_DIGEST, day_digests
@@ -33,7 +33,7 @@ def feed_keys(feed: str) -> tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]:
     )
 
 
-def build_csv_feed(daily: dg.DailyPartitionsDefinition, feed: CsvFeed) -> dg.AssetsDefinition:
+def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed) -> dg.AssetsDefinition:
     loaded_key, quarantine_key, ledger_key = feed_keys(feed.name)
     name = feed.name
     row_day = f" A row dated ({', '.join(feed.row_day)}) outside its folder's day is quarantined." if feed.row_day else ""
@@ -52,8 +52,8 @@ def build_csv_feed(daily: dg.DailyPartitionsDefinition, feed: CsvFeed) -> dg.Ass
             f"{name}_quarantine": delta_out(
                 key=quarantine_key.path,
                 partition_column=feed.partition_column,
-                description="Lines that could not be loaded: the raw line (raw_bytes too when not UTF-8), file, "
-                "line number and the reason.",
+                description="Records that could not be loaded: the raw line or JSON record (raw_bytes too when "
+                "not UTF-8), file, line number (a JSON array's: the element's position) and the reason.",
             ),
             ledger_table(name): delta_out(
                 key=ledger_key.path,
@@ -83,7 +83,7 @@ def build_csv_feed(daily: dg.DailyPartitionsDefinition, feed: CsvFeed) -> dg.Ass
         policy = landing.drift_policy(name)
         context.log.info(f"reading {len(files)} {name} file(s) for {start}..{end} (drift policy {policy})")
         try:
-            result = ingest_csv_files(spark.session, feed, files, ingested_at=datetime.now(UTC), drift_policy=policy)
+            result = ingest_feed_files(spark.session, feed, files, ingested_at=datetime.now(UTC), drift_policy=policy)
         except DriftError as error:
             raise dg.Failure(description=str(error)) from None
         _report_partitions(context, daily, loaded_key, result.entries, day_digests(files))

@@ -1,8 +1,10 @@
-"""A CSV feed's daily files -> bronze rows, quarantined lines and file-ledger entries (any feed of feeds.json).
+"""A file feed's daily files -> bronze rows, quarantined records and file-ledger entries (any CSV, JSON lines or
+JSON array feed of feeds.json).
 
-Every data line of every readable file ends up in exactly one place: bronze (typed by the contract, misfit
-non-key values in `_rescued_data`) or quarantine (raw line, file, line number, reason). A file that cannot be
-read as this feed's CSV is rejected whole, in the ledger with its reason; the rest of the partition loads.
+Every record of every readable file (a CSV data line, a JSON line, an element of the file's JSON array) ends up
+in exactly one place: bronze (typed by the contract, misfit non-key values in `_rescued_data`) or quarantine (raw
+record, file, line number or array position, reason). A file that cannot be read in the feed's format is
+rejected whole, in the ledger with its reason; the rest of the partition loads.
 """
 
 from __future__ import annotations
@@ -21,10 +23,19 @@ from ..landing.layout import LandedFile
 from ..settings.feeds import Feed
 from ..tables import read_once
 from .contracts import RESCUED, Contract, ContractError, feed_contract
-from .csv_header import HeaderPlan, HeaderRejected, check_drift, decode_header, plan_header
+from .csv_header import (
+    HeaderPlan,
+    HeaderRejected,
+    check_drift,
+    check_not_binary,
+    decode_header,
+    plan_fields,
+    plan_header,
+)
 from .csv_lines import MAX_LINE_BYTES, REASON, line_text, parse_lines, type_lines
 from .file_ledger import LOADED, REJECTED, LedgerEntry, ledger_frame
-from .landed_text import HEADER_LIMIT, LandedRead, landed_lines, read_landed
+from .json_records import field_names, parse_records
+from .landed_text import HEADER_LIMIT, LandedRead, array_elements, landed_lines, read_landed
 
 SOURCE_COLUMNS = ("_source_file", "_source_line", "_source_modified_at", "_ingested_at")
 QUARANTINE_COLUMNS = ("reason", "raw_line", "raw_bytes")
@@ -33,15 +44,16 @@ WORKING_COLUMNS = ("_content", "_day", "_fields", "_index", "_line_number", "_li
 
 
 @dataclass(frozen=True)
-class CsvFeed:
-    """What ingestion needs of a feed: its name, contract, partition column and the columns that date a row
-    (one date column, or year, month, day; none: the folder's day is the row's)."""
+class FileFeed:
+    """What ingestion needs of a feed: its name, contract, partition column, the columns that date a row
+    (one date column, or year, month, day; none: the folder's day is the row's) and its file format."""
 
     name: str
     contract: Contract
     partition_column: str
     row_day: tuple[str, ...] = ()
     description: str = ""  # of bronze/<name>, for the asset graph
+    format: str = "csv"  # csv, json_lines or json_array
 
     @property
     def reserved_columns(self) -> tuple[str, ...]:
@@ -52,7 +64,7 @@ class IngestionError(Exception):
     """The ingestion's own bookkeeping does not add up; nothing was written."""
 
 
-def csv_feed(feed: Feed, config_dir: Path) -> CsvFeed:
+def file_feed(feed: Feed, config_dir: Path) -> FileFeed:
     """The feed of feeds.json with its contract loaded; raises FeedError naming the key that is wrong."""
     try:
         contract = feed_contract(feed.name, feed.contract, config_dir)
@@ -76,7 +88,7 @@ def csv_feed(feed: Feed, config_dir: Path) -> CsvFeed:
         raise FeedError(
             "row_day", "expected one date/date-time column, or year, month, day as integer columns of the contract"
         )
-    return CsvFeed(feed.name, contract, feed.partition_column, feed.row_day, feed.description)
+    return FileFeed(feed.name, contract, feed.partition_column, feed.row_day, feed.description, feed.format)
 
 
 class FeedError(Exception):
@@ -88,7 +100,7 @@ class FeedError(Exception):
 
 
 @dataclass(frozen=True)
-class CsvIngestion:
+class FeedIngestion:
     bronze: DataFrame
     quarantine: DataFrame
     ledger: DataFrame
@@ -96,31 +108,25 @@ class CsvIngestion:
     added_columns: tuple[str, ...]
 
 
-def ingest_csv_files(
+def ingest_feed_files(
     spark: SparkSession,
-    feed: CsvFeed,
+    feed: FileFeed,
     files: Sequence[LandedFile],
     *,
     ingested_at: datetime,
     drift_policy: str = "rescue",
     max_line_bytes: int = MAX_LINE_BYTES,
-) -> CsvIngestion:
+) -> FeedIngestion:
     """Read, type and split the files; raises DriftError when the policy forbids what the headers show."""
     contract = feed.contract
     # Files the landing zone refuses (links out of the root, FIFOs, ...) are never opened, only recorded.
-    read = read_landed(spark, [landed for landed in files if landed.refused is None])
-    plans: dict[str, HeaderPlan] = {}
+    read = read_landed(spark, [landed for landed in files if landed.refused is None], feed.format)
     rejected = {**{landed.path: landed.refused for landed in files if landed.refused}, **read.unread}
-    for path, facts in read.facts.items():
-        try:
-            header = decode_header(facts.first_line, facts.first_bytes_hex, facts.first_line_length, HEADER_LIMIT)
-            plans[path] = plan_header(header, contract)
-        except HeaderRejected as error:
-            rejected[path] = str(error)
+    records, plans = _records_and_plans(read, feed, rejected, max_line_bytes)
     check_drift(plans, drift_policy, feed.name, reserved=feed.reserved_columns)
 
-    # Three consumers (counts, bronze, quarantine) share one parse of the lines.
-    classified = read_once(_classify(read, plans, feed, drift_policy, max_line_bytes))
+    # Three consumers (counts, bronze, quarantine) share one parse of the records.
+    classified = read_once(_classify(records, plans, feed, drift_policy, max_line_bytes))
     counts = {
         row._path: (row.loaded, row.quarantined)
         for row in classified.groupBy("_path")
@@ -154,13 +160,47 @@ def ingest_csv_files(
         F.when(~F.is_valid_utf8(F.col("_raw").cast("string")), F.col("_raw")).alias("raw_bytes"),
         *source,
     )
-    return CsvIngestion(bronze, quarantine, ledger_frame(spark, entries), entries, added if drift_policy == "add" else ())
+    return FeedIngestion(bronze, quarantine, ledger_frame(spark, entries), entries, added if drift_policy == "add" else ())
 
 
-def _classify(read: LandedRead, plans: dict[str, HeaderPlan], feed: CsvFeed, policy: str, max_line_bytes: int) -> DataFrame:
-    """Parse each header variant's lines to text columns, then type them all by the contract in one pass."""
+def _records_and_plans(
+    read: LandedRead, feed: FileFeed, rejected: dict[str, str], max_line_bytes: int
+) -> tuple[DataFrame, dict[str, HeaderPlan]]:
+    """The records of the read files, and per readable file how its fields map to the contract (a CSV file's
+    header, or the field names a JSON file's records use); files that cannot be read go into `rejected`."""
+    plans: dict[str, HeaderPlan] = {}
+    if feed.format == "csv":
+        for path, facts in read.facts.items():
+            try:
+                header = decode_header(facts.first_line, facts.first_bytes_hex, facts.first_line_length, HEADER_LIMIT)
+                plans[path] = plan_header(header, feed.contract)
+            except HeaderRejected as error:
+                rejected[path] = str(error)
+        return landed_lines(read.content), plans
+    content = read.content
+    for path, facts in read.facts.items():
+        try:
+            check_not_binary(facts.first_bytes_hex, "JSON")
+            if facts.data_lines is None:
+                raise HeaderRejected("not a JSON array of UTF-8 text; deliver one JSON array of objects per file")
+        except HeaderRejected as error:
+            rejected[path] = str(error)
+    content = content.where(~F.col("_path").isin(list(rejected))) if rejected else content
+    records = array_elements(content) if feed.format == "json_array" else landed_lines(content, header=False)
+    used = field_names(records, max_line_bytes)
+    for path in read.facts:
+        if path not in rejected:
+            try:
+                plans[path] = plan_fields(used.get(path, ()), feed.contract, header=False)
+            except HeaderRejected as error:
+                rejected[path] = str(error)
+    return records.where(F.col("_path").isin(list(plans))), plans
+
+
+def _classify(records: DataFrame, plans: dict[str, HeaderPlan], feed: FileFeed, policy: str, max_line_bytes: int) -> DataFrame:
+    """Parse each field layout's records to text columns, then type them all by the contract in one pass."""
     contract = feed.contract
-    lines = landed_lines(read.content)
+    lines = records
     groups: dict[tuple[str, ...], list[str]] = {}
     for path, plan in plans.items():
         groups.setdefault(plan.names, []).append(path)
@@ -175,8 +215,9 @@ def _classify(read: LandedRead, plans: dict[str, HeaderPlan], feed: CsvFeed, pol
     if not groups:  # nothing readable: an empty frame of the right shape
         everything = HeaderPlan(tuple(contract.columns), {c: i for i, c in enumerate(contract.columns)}, {}, ())
         groups, plans = {everything.names: ["-"]}, {"-": everything}
+    parse = parse_lines if feed.format == "csv" else parse_records
     frames = [
-        parse_lines(lines.where(F.col("_path").isin(paths)), plans[paths[0]], contract, extras, max_line_bytes)
+        parse(lines.where(F.col("_path").isin(paths)), plans[paths[0]], contract, extras, max_line_bytes)
         for paths in groups.values()
     ]
     parsed = reduce(lambda a, b: a.unionByName(b, allowMissingColumns=True), frames)
