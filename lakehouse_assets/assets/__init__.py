@@ -23,7 +23,7 @@ def build_assets(
     """The feeds of config/feeds.json: CSV files (bronze/flights among them), database tables (airlines, ...) and
     the weather API's payloads (`weather_contract`)."""
     return [
-        *bronze.build(daily, file_feeds, table_feeds, weather_contract),
+        *bronze.build(daily, file_feeds, table_feeds, weather_contract, quality),
         *silver.build(daily, quality),
         *gold.build(daily),
         *features.build(daily, quality),

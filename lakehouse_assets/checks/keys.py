@@ -1,4 +1,5 @@
-"""Blocking checks: a silver or feature table never passes on null or repeated natural keys."""
+"""Natural-key checks: a silver or feature table never passes on null or repeated natural keys (blocking); a file
+feed's bronze table has them when its feeds.json entry asks, blocking or as warnings."""
 
 from collections.abc import Sequence
 
@@ -9,25 +10,27 @@ from .base import Committed, TableCheck
 from .names import NATURAL_KEY_COMPLETE, NATURAL_KEY_UNIQUE
 
 
-def key_checks(natural_key: Sequence[str]) -> list[TableCheck]:
+def key_checks(natural_key: Sequence[str], *, blocking: bool = True) -> list[TableCheck]:
     key_text = ", ".join(natural_key)
 
     def complete(committed: Committed) -> dg.AssetCheckResult:
         nulls, rows = null_key_counts(committed.rows(), natural_key)
         return dg.AssetCheckResult(
-            passed=sum(nulls.values()) == 0, metadata={"null_key_values": nulls, "rows_judged": rows}
+            passed=sum(nulls.values()) == 0, severity=severity, metadata={"null_key_values": nulls, "rows_judged": rows}
         )
 
     def unique(committed: Committed) -> dg.AssetCheckResult:
         repeated, examples = duplicate_keys(committed.rows(), natural_key)
         return dg.AssetCheckResult(
             passed=repeated == 0,
+            severity=severity,
             metadata={"repeated_keys": repeated, "examples": dg.MetadataValue.json(_jsonable(examples))},
         )
 
+    severity = dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN
     return [
-        TableCheck(NATURAL_KEY_COMPLETE, f"No row has a null in its natural key ({key_text}).", complete, blocking=True),
-        TableCheck(NATURAL_KEY_UNIQUE, f"Each natural key ({key_text}) occurs once.", unique, blocking=True),
+        TableCheck(NATURAL_KEY_COMPLETE, f"No row has a null in its natural key ({key_text}).", complete, blocking=blocking),
+        TableCheck(NATURAL_KEY_UNIQUE, f"Each natural key ({key_text}) occurs once.", unique, blocking=blocking),
     ]
 
 

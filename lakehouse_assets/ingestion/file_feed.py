@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import reduce
 from pathlib import Path
@@ -20,7 +20,7 @@ from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..landing.layout import LandedFile
-from ..settings.feeds import Feed
+from ..settings.feeds import Feed, FeedChecks
 from ..tables import read_once
 from .contracts import RESCUED, Contract, ContractError, feed_contract
 from .csv_header import (
@@ -54,6 +54,8 @@ class FileFeed:
     row_day: tuple[str, ...] = ()
     description: str = ""  # of bronze/<name>, for the asset graph
     format: str = "csv"  # csv, json_lines or json_array
+    checks: FeedChecks = field(default_factory=FeedChecks, compare=False)
+    missing_day: str = "fail"  # or "empty": a day without files holds no rows
 
     @property
     def reserved_columns(self) -> tuple[str, ...]:
@@ -88,7 +90,12 @@ def file_feed(feed: Feed, config_dir: Path) -> FileFeed:
         raise FeedError(
             "row_day", "expected one date/date-time column, or year, month, day as integer columns of the contract"
         )
-    return FileFeed(feed.name, contract, feed.partition_column, feed.row_day, feed.description, feed.format)
+    if feed.checks.natural_key and not contract.natural_key:
+        raise FeedError("checks.natural_key", f"{contract.origin} declares no x-natural-key to check")
+    unknown = [column for column in feed.checks.max_null_rate if column not in contract.properties]
+    if unknown:
+        raise FeedError("checks.max_null_rate", f"the contract has no column {', '.join(unknown)} (it has {', '.join(contract.columns)})")
+    return FileFeed(feed.name, contract, feed.partition_column, feed.row_day, feed.description, feed.format, feed.checks, feed.missing_day)
 
 
 class FeedError(Exception):

@@ -27,6 +27,39 @@ DEFAULT_FILES = {"csv": "*.csv", "json_lines": "*.jsonl", "json_array": "*.json"
 GENERIC_FILE_FORMATS = ("csv", "json_lines", "json_array")
 
 
+class FeedChecks(StrictModel):
+    """Data-quality checks a file feed asks for on bronze/<name>, evaluated in its step on the run's days (beside
+    rows_conserved, which every file feed has)."""
+
+    natural_key: Literal["blocking", "warning"] | None = Field(
+        default=None,
+        description="natural_key_complete and natural_key_unique on the contract's x-natural-key: a failure "
+        "keeps downstream assets from running (blocking) or shows as a warning.",
+    )
+    max_null_rate: dict[str, float] = Field(
+        default_factory=dict,
+        description="column -> the highest share of nulls the run's days may hold (null_rates_within_threshold, "
+        "a warning).",
+    )
+    volume: bool = Field(
+        default=False,
+        description="volume_within_recent_range: each day's rows against the median of the days before "
+        "(quality.volume_tolerance and volume_lookback_days of the environment), a warning.",
+    )
+
+    @field_validator("max_null_rate")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        wrong = [f"{column}: {rate}" for column, rate in value.items() if not 0 <= rate <= 1]
+        if wrong:
+            raise ValueError(f"a null rate is a share between 0 and 1 ({', '.join(wrong)})")
+        return value
+
+    @property
+    def any(self) -> bool:
+        return bool(self.natural_key or self.max_null_rate or self.volume)
+
+
 class Feed(StrictModel):
     name: str = Field(description="Safe identifier: the landing folder (files), and the bronze table names.")
     format: Literal["csv", "json_lines", "json_array", "weather_payload", "jdbc"] = Field(
@@ -54,6 +87,12 @@ class Feed(StrictModel):
         "sources.reference.tables.<name> of an environment replaces it there.",
     )
     silver: str | None = Field(default=None, description="The silver table the feed's days run through, e.g. silver/flights.")
+    checks: FeedChecks = Field(default_factory=FeedChecks, description="File feeds: the checks bronze/<name> gets.")
+    missing_day: Literal["fail", "empty"] = Field(
+        default="fail",
+        description="File feeds: a day of a run without any file fails the step (fail), or holds no rows (empty: "
+        "for a source that has nothing to deliver on some days).",
+    )
     description: str = ""
 
     @field_validator("name")
@@ -102,6 +141,8 @@ class Feed(StrictModel):
                  ("row_day", self.row_day)) if value and not files] + (["jdbc"] if self.jdbc and files else [])  # fmt: skip
         if self.format == "weather_payload" and self.row_day:
             wrong.append("row_day")
+        if not self.is_generic_file_feed:
+            wrong += [key for key in ("checks", "missing_day") if key in self.model_fields_set]
         if wrong:
             raise ValueError(f"{', '.join(wrong)}: not a key of a {self.format} feed")
         return self

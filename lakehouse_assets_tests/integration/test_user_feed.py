@@ -151,13 +151,16 @@ def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehou
     assert {day: loaded.get(day, 0) + quarantined.get(day, 0) for day in DAYS} == read == {DAYS[0]: 5, DAYS[1]: 3, DAYS[2]: 2}
 
 
-def test_a_json_lines_feed_from_config_alone_is_ingested_by_the_sensor_runs(tmp_path, lakehouse_home, spark, instance) -> None:
-    feed = {**FEED, "name": "receipts", "format": "json_lines", "contract": "contracts/receipts.json"}
+def test_a_json_lines_feed_with_checks_and_quiet_days_from_config_alone(tmp_path, lakehouse_home, spark, instance) -> None:
+    checks = {"natural_key": "warning", "max_null_rate": {"amount": 0.25}, "volume": True}
+    feed = {**FEED, "name": "receipts", "format": "json_lines", "contract": "contracts/receipts.json", "checks": checks,
+            "missing_day": "empty"}  # fmt: skip
     settings = load_settings("test", user_config(tmp_path, feed))
     defs = build_definitions(settings)
     root = Path(settings.environment.sources.landing)
+    receipt = {"sold_on": "2013-03-02", "store": "S002", "receipt": "7", "Till": "T1"}
     for day, records in [(DAYS[0], [{"sold_on": "2013-03-01", "store": "S001", "receipt": 1, "amount": 2.5}, "{broken"]),
-                         (DAYS[1], [{"sold_on": "2013-03-02", "store": "S002", "receipt": "7", "Till": "T1"}])]:  # fmt: skip
+                         (DAYS[1], [receipt, receipt])]:  # fmt: skip  # the same receipt twice, without an amount
         path = root / "receipts" / day.isoformat() / "export.jsonl"
         path.parent.mkdir(parents=True)
         path.write_text("\n".join(item if isinstance(item, str) else json.dumps(item) for item in records) + "\n")
@@ -166,14 +169,23 @@ def test_a_json_lines_feed_from_config_alone_is_ingested_by_the_sensor_runs(tmp_
 
     requests, _ = tick(defs.resolve_sensor_def(SENSOR_NAME), defs, instance, build_resources(settings)["landing"], None)
     assert [request.partition_key for request in requests] == [DAYS[0].isoformat(), DAYS[1].isoformat()]
-    result = materialize_range(defs, DAYS[0], DAYS[1], selection=dg.AssetSelection.assets(["bronze", "receipts"]), instance=instance)
-    [check] = result.get_asset_check_evaluations()
-    assert result.success and check.passed
+    # Three days, the last without a file: with missing_day "empty" it holds no rows instead of failing the run.
+    result = materialize_range(defs, DAYS[0], DAYS[2], selection=dg.AssetSelection.assets(["bronze", "receipts"]), instance=instance)
+    assert result.success
+    outcome = {check.check_name: check for check in result.get_asset_check_evaluations()}
+    assert outcome["rows_conserved"].passed and outcome["rows_conserved"].metadata["days_checked"].value == 3
+    assert outcome["natural_key_complete"].passed
+    assert not outcome["natural_key_unique"].passed and outcome["natural_key_unique"].severity == dg.AssetCheckSeverity.WARN
+    assert outcome["natural_key_unique"].metadata["repeated_keys"].value == 1
+    assert not outcome["null_rates_within_threshold"].passed
+    assert outcome["null_rates_within_threshold"].metadata["null_rates"].value == {"amount": round(2 / 3, 4)}
+    assert outcome["volume_within_recent_range"].passed  # too few days before to judge
 
     tables = TableLocator(settings.environment.storage.warehouse)
     rows = sorted(read_table(spark, tables.locate("bronze", "receipts")).collect(), key=lambda row: row.receipt)
     assert [(row.sale_day, row.store, row.receipt, row._rescued_data) for row in rows] == [
         (DAYS[0], "S001", 1, None),
+        (DAYS[1], "S002", 7, '{"Till":"T1"}'),
         (DAYS[1], "S002", 7, '{"Till":"T1"}'),
     ]
     [bad] = read_table(spark, tables.locate("bronze", "receipts_quarantine")).collect()
@@ -237,6 +249,12 @@ def test_a_database_table_from_config_alone_loads_in_full_then_from_its_watermar
         ({**FEED, "name": "reference"}, CONTRACT, "feeds.5.name: 'reference' is reserved"),
         ({**FEED, "format": "weather_payload", "row_day": []}, CONTRACT, "feeds[5].format (sales): weather_payload is the weather feed's own reader"),
         ({**STORES, "drift_policy": "fail"}, STORES_CONTRACT, "feeds[5].drift_policy (stores): not read from feeds.json for this feed; set sources.reference"),
+        ({**FEED, "checks": {"natural_key": "blocking"}}, {**CONTRACT, "x-natural-key": []}, "feeds[5].checks.natural_key (sales): "),
+        ({**FEED, "checks": {"max_null_rate": {"amont": 0.1}}}, CONTRACT, "feeds[5].checks.max_null_rate (sales): the contract has no column amont"),
+        ({**FEED, "checks": {"max_null_rate": {"amount": 5}}}, CONTRACT, "feeds.5.checks.max_null_rate: a null rate is a share between 0 and 1 (amount: 5"),
+        ({**FEED, "checks": {"natural_key": "always"}}, CONTRACT, "feeds.5.checks.natural_key: Input should be 'blocking' or 'warning'"),
+        ({**STORES, "checks": {"volume": True}}, STORES_CONTRACT, "feeds.5: checks: not a key of a jdbc feed"),
+        ({**STORES, "missing_day": "empty"}, STORES_CONTRACT, "feeds.5: missing_day: not a key of a jdbc feed"),
     ],
 )
 def test_a_wrong_feed_is_refused_at_load_naming_file_and_key(tmp_path, lakehouse_home, feed, contract, expected) -> None:

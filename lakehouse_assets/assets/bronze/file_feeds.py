@@ -1,7 +1,8 @@
 """bronze/<feed>, bronze/<feed>_quarantine, bronze/<feed>_file_ledger for every file feed of config/feeds.json.
 
 One step reads a range's files once and writes all three tables; then, in the same step, a blocking check
-proves on the committed tables that every row read was loaded or quarantined, once. The airline ops feed
+proves on the committed tables that every row read was loaded or quarantined, once, and the checks the feed's
+entry asks for (natural key, null rates, volume) judge the run's days of bronze/<feed>. The airline ops feed
 (bronze/flights) is one of these feeds; a user's feed is another entry in feeds.json, with no code.
 """
 
@@ -9,7 +10,11 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
+from ...checks.base import Committed, TableCheck, evaluate
 from ...checks.conservation import conservation_spec, rows_conserved
+from ...checks.keys import key_checks
+from ...checks.nulls import null_rate_limits_check
+from ...checks.volume import volume_checks
 from ...ingestion.conservation import day_balances, ledger_reads
 from ...ingestion.csv_header import DriftError
 from ...ingestion.file_feed import FileFeed, ingest_feed_files
@@ -21,6 +26,8 @@ from ...resources.delta_io_manager import ALLOW_SCHEMA_CHANGE
 from ...resources.landing import LandingZone
 from ...resources.spark import SparkResource
 from ...resources.warehouse import Warehouse
+from ...settings.feeds import FeedChecks
+from ...settings.models import QualitySettings
 from ..common import delta_out, spark_multi_asset
 
 
@@ -33,8 +40,18 @@ def feed_keys(feed: str) -> tuple[dg.AssetKey, dg.AssetKey, dg.AssetKey]:
     )
 
 
-def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed) -> dg.AssetsDefinition:
+def declared_checks(feed: FileFeed, quality: QualitySettings) -> list[TableCheck]:
+    """The checks of bronze/<feed> its feeds.json entry asks for."""
+    asked: FeedChecks = feed.checks
+    checks = key_checks(feed.contract.natural_key, blocking=asked.natural_key == "blocking") if asked.natural_key else []
+    if asked.max_null_rate:
+        checks.append(null_rate_limits_check(asked.max_null_rate))
+    return checks + volume_checks(quality) if asked.volume else checks
+
+
+def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed, quality: QualitySettings) -> dg.AssetsDefinition:
     loaded_key, quarantine_key, ledger_key = feed_keys(feed.name)
+    table_checks = declared_checks(feed, quality)
     name = feed.name
     row_day = f" A row dated ({', '.join(feed.row_day)}) outside its folder's day is quarantined." if feed.row_day else ""
 
@@ -67,18 +84,22 @@ def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed) -> dg.A
                 loaded_key,
                 f"Per day of the run: rows read (file ledger) = rows in bronze/{name} + rows in "
                 f"bronze/{name}_quarantine, on the committed tables. Blocks downstream assets when it fails.",
-            )
+            ),
+            *[check.spec(loaded_key) for check in table_checks],
         ],
     )
     def ingest_feed(context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone, warehouse: Warehouse):
         start, end = day_window(context)
         missing = landing.missing_days(name, start, end)
-        if missing:
+        if missing and feed.missing_day == "fail":
             shown = ", ".join(day.isoformat() for day in missing[:5]) + (" …" if len(missing) > 5 else "")
             raise dg.Failure(
-                f"no {name} file landed for {len(missing)} day(s): {shown} under {landing.root}/{name}/; "
-                "run `lakehouse seed` or wait for the feed"
+                f"no {name} file landed for {len(missing)} day(s): {shown} under {landing.root}/{name}/; wait for "
+                "the feed (`lakehouse seed` lands the shipped feeds' days), or, if the source has nothing to deliver "
+                "on some days, set \"missing_day\": \"empty\" in its config/feeds.json entry"
             )
+        if missing:
+            context.log.info(f"{len(missing)} day(s) without {name} files hold no rows (missing_day: empty)")
         files = landing.files(name, start, end)
         policy = landing.drift_policy(name)
         context.log.info(f"reading {len(files)} {name} file(s) for {start}..{end} (drift policy {policy})")
@@ -101,9 +122,10 @@ def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed) -> dg.A
             quarantine=warehouse.ref(quarantine_key),
             column=feed.partition_column,
             window=(start, end),
-            every_day_delivered=True,
+            every_day_delivered=feed.missing_day == "fail",
         )
         yield rows_conserved(loaded_key, balances, window_text((start, end)))
+        yield from evaluate(context, table_checks, Committed(loaded_key, warehouse, (start, end), feed.partition_column))
 
     return ingest_feed
 
