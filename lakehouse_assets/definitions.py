@@ -73,7 +73,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     _check_silver_targets(settings, assets)
     checks = schema_change_checks(assets)
     check_keys = {key for definition in [*assets, *checks] for key in definition.check_keys}
-    assets += build_reports(daily, sorted(check_keys, key=lambda key: (key.asset_key.to_user_string(), key.name)))
+    ordered_checks = sorted(check_keys, key=lambda key: (key.asset_key.to_user_string(), key.name))
+    assets += build_reports(daily, ordered_checks, settings.feeds.file_feeds)
     if settings.environment.spark.mode == "databricks":
         check_step_launcher(assets, checks)
     jobs = build_jobs(settings, assets)

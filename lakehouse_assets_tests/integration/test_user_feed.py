@@ -103,6 +103,8 @@ def test_a_csv_feed_from_config_alone_is_ingested_exactly_once(tmp_path, lakehou
     assert SALES_KEYS <= {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert dg.AssetCheckKey(dg.AssetKey(["bronze", "sales"]), "rows_conserved") in graph.asset_check_keys
     assert graph.get(dg.AssetKey(["bronze", "sales"])).description == FEED["description"]
+    report_reads = {key.to_user_string() for key in graph.get(dg.AssetKey(["reports", "data_quality"])).parent_keys}
+    assert SALES_KEYS <= report_reads  # the data-quality report accounts for the feed's rows too
 
     root = Path(settings.environment.sources.landing)
     land(root, DAYS[0], "till_1.csv", ["2013-03-01,S001,1,12.50", "2013-03-01,S001,2,3.00", "2013-03-01,S002,1,7.25"])

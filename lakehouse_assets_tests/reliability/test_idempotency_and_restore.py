@@ -30,6 +30,10 @@ def test_rematerialising_a_day_is_identical_and_restore_undoes_a_bad_write(spark
     report = Path(seeded.environment.storage.reports) / "data_quality" / f"{FIRST_DAY}.html"
     first_report = report.read_bytes()
     assert b"<td>not run</td>" not in first_report  # the run's own check results, every one of them
+    numbers = instance.get_latest_materialization_event(dg.AssetKey(["reports", "data_quality"])).asset_materialization.metadata
+    ingested = ("bronze/flights", "bronze/flights_quarantine", "bronze/weather", "bronze/weather_quarantine")
+    assert numbers["sources_unbalanced"].value == 0
+    assert numbers["rows_read"].value == sum(first[name][0] for name in ingested if name in first) > 0  # every feed's rows
 
     assert materialize_range(defs, FIRST_DAY, FIRST_DAY, DATA_ASSETS, instance=instance).success
     assert hashes(spark, warehouse) == first

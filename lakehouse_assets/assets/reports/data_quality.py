@@ -1,5 +1,10 @@
-"""reports/data_quality: per day, the conservation ledger, quarantine reasons, rejected files and check results."""
+"""reports/data_quality: per day, the conservation ledger, quarantine reasons, rejected files and check results.
 
+Every daily feed of config/feeds.json is accounted for: a file feed's rows read come from its file ledger, the
+weather payload's from its partitions' metadata (it keeps no ledger: an API page is no file).
+"""
+
+from collections.abc import Sequence
 from datetime import date
 
 import dagster as dg
@@ -12,48 +17,69 @@ from ...reporting.data_quality import QualityEvidence, render_quality_day
 from ...reporting.rendering import render_days
 from ...resources.report_store import ReportStore
 from ...resources.warehouse import Warehouse
+from ...settings.feeds import Feed
 from ..common import FOLLOWS_UPSTREAM, report_asset
 from .evidence import check_results, partition_metadata
 
 REPORT = "data_quality"
 CHECKED_LAYERS = {"bronze", "silver", "gold", "features"}
-UPSTREAM = [
-    ["bronze", "flights"], ["bronze", "flights_quarantine"], ["bronze", "flights_file_ledger"],
-    ["bronze", "weather"], ["bronze", "weather_quarantine"],
-]  # fmt: skip
+LEDGER_DAY = "partition_date"
 
 
 def _per_day(frame, day_column: str, *group: str) -> pd.DataFrame:
     return frame.groupBy(F.col(day_column).alias("day"), *group).count().toPandas()
 
 
+def upstream(feeds: Sequence[Feed]) -> list[list[str]]:
+    """The bronze tables the report reads: every feed's rows and quarantine, and the file ledgers."""
+    return [["bronze", table] for feed in feeds for table in feed.bronze_tables]
+
+
+def _quarantine_reason(feed: Feed) -> str:
+    # The weather payload's quarantine keeps the contract's own column name for the reason.
+    return "reason" if feed.is_generic_file_feed else "_quarantine_reason"
+
+
 def gather(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, check_keys: list[dg.AssetCheckKey], start: date, end: date
+    context: dg.AssetExecutionContext,
+    warehouse: Warehouse,
+    check_keys: list[dg.AssetCheckKey],
+    feeds: Sequence[Feed],
+    start: date,
+    end: date,
 ) -> dict[date, QualityEvidence]:
     window = (start, end)
-    ledger = warehouse.read(["bronze", "flights_file_ledger"], window, "partition_date").toPandas()
-    flights = _per_day(warehouse.read(["bronze", "flights"], window, "flight_date"), "flight_date")
-    flights_q = _per_day(warehouse.read(["bronze", "flights_quarantine"], window, "flight_date"), "flight_date", "reason")
-    weather = _per_day(warehouse.read(["bronze", "weather"], window, "observation_date"), "observation_date")
-    weather_q = _per_day(
-        warehouse.read(["bronze", "weather_quarantine"], window, "observation_date"), "observation_date",
-        F.col("_quarantine_reason").alias("reason"),
-    )  # fmt: skip
+    loaded, quarantined, ledgers = {}, {}, {}
+    for feed in feeds:
+        column = feed.partition_column
+        loaded[feed.name] = _per_day(warehouse.read(["bronze", feed.name], window, column), column)
+        quarantine = warehouse.read(["bronze", f"{feed.name}_quarantine"], window, column)
+        quarantined[feed.name] = _per_day(quarantine, column, F.col(_quarantine_reason(feed)).alias("reason"))
+        if feed.is_generic_file_feed:
+            ledgers[feed.name] = warehouse.read(["bronze", feed.bronze_tables[2]], window, LEDGER_DAY).toPandas()
     evidence = {}
     for key in context.partition_keys:
         day = date.fromisoformat(key)
-        day_ledger = ledger[ledger.partition_date == day]
-        weather_read = partition_metadata(context.instance, dg.AssetKey(["bronze", "weather"]), day).get("rows_read")
+        day_ledgers = {name: ledger[ledger[LEDGER_DAY] == day] for name, ledger in ledgers.items()}
         conservation = pd.DataFrame(
             [
-                _balance("flights", int(day_ledger.rows_read.sum()), flights, flights_q, day),
-                _balance("weather", weather_read, weather, weather_q, day),
+                _balance(
+                    feed.name,
+                    int(day_ledgers[feed.name].rows_read.sum())
+                    if feed.name in day_ledgers
+                    else partition_metadata(context.instance, dg.AssetKey(["bronze", feed.name]), day).get("rows_read"),
+                    loaded[feed.name],
+                    quarantined[feed.name],
+                    day,
+                )
+                for feed in feeds
             ]
         )
-        reasons = pd.concat(
-            [frame[frame.day == day].assign(source=source) for source, frame in (("flights", flights_q), ("weather", weather_q))]
+        reasons = pd.concat([frame[frame.day == day].assign(source=name) for name, frame in quarantined.items()])
+        rejected = pd.concat(
+            [ledger[ledger.status == "rejected"].assign(source=name) for name, ledger in day_ledgers.items()]
+            or [pd.DataFrame(columns=["source", "path", "reason"])]
         )
-        rejected = day_ledger[day_ledger.status == "rejected"]
         try:
             checks = pd.DataFrame(check_results(context.instance, check_keys, day))
         except Exception as error:  # the instance may not be reachable from remote compute
@@ -65,7 +91,7 @@ def gather(
             quarantine_reasons=reasons.rename(columns={"count": "rows"})[["source", "reason", "rows"]]
             .sort_values("rows", ascending=False)
             .reset_index(drop=True),
-            rejected_files=pd.DataFrame({"source": "flights", "file": rejected.path, "reason": rejected.reason}),
+            rejected_files=pd.DataFrame({"source": rejected.source, "file": rejected.path, "reason": rejected.reason}),
             checks=checks,
         )
     return evidence
@@ -82,7 +108,9 @@ def _balance(source: str, read, loaded: pd.DataFrame, quarantined: pd.DataFrame,
     }
 
 
-def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey]) -> list[dg.AssetsDefinition]:
+def build(
+    daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey], feeds: Sequence[Feed]
+) -> list[dg.AssetsDefinition]:
     shown = [key for key in check_keys if key.asset_key.path[0] in CHECKED_LAYERS]
 
     # The lowest step priority lets a run evaluate the checks the report shows before writing it, so one run's
@@ -91,7 +119,7 @@ def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey
     @report_asset(
         key=["reports", REPORT],
         partitions_def=daily,
-        deps=UPSTREAM,
+        deps=upstream(feeds),
         automation_condition=FOLLOWS_UPSTREAM,
         op_tags={PRIORITY_TAG: "-1"},
     )
@@ -99,7 +127,7 @@ def build(daily: dg.DailyPartitionsDefinition, check_keys: list[dg.AssetCheckKey
         """Per day: rows read, loaded and quarantined by source, quarantine reasons, rejected files and check results,
         as an HTML document under the reports location."""
         start, end = day_window(context)
-        days = list(gather(context, warehouse, shown, start, end).values())
+        days = list(gather(context, warehouse, shown, feeds, start, end).values())
         for evidence, rendered in zip(days, render_days(render_quality_day, days), strict=True):
             key, numbers = evidence.day.isoformat(), rendered.numbers
             summary = (
