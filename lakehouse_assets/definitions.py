@@ -69,6 +69,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ),
         daily,
         settings.environment.quality,
+        days_allowed={
+            dg.AssetKey(["bronze", feed.name]): feed.checks.freshness_max_lag_days
+            for feed in settings.feeds.generic_file_feeds
+            if feed.checks.freshness_max_lag_days is not None
+        },
     )
     _check_silver_targets(settings, assets)
     checks = schema_change_checks(assets)

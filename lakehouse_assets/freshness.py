@@ -3,7 +3,7 @@ shows as the asset's health (no step, no Spark, nothing to schedule)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 
 import dagster as dg
@@ -13,10 +13,9 @@ from .settings.models import QualitySettings
 DATA_LAYERS = ("bronze", "silver", "gold", "features", "scores")  # not ml/ (retrained weekly) nor reports/
 
 
-def daily_table_freshness(quality: QualitySettings) -> dg.FreshnessPolicy:
-    """A daily table is materialised once a day: one day missed is a warning, more than
-    `freshness_max_lag_days` missed makes it stale."""
-    missed_allowed = quality.freshness_max_lag_days
+def daily_table_freshness(missed_allowed: int) -> dg.FreshnessPolicy:
+    """A daily table is materialised once a day: one day missed is a warning, more than `missed_allowed`
+    (the environment's quality.freshness_max_lag_days, or a feed's own) missed makes it stale."""
     return dg.FreshnessPolicy.time_window(
         fail_window=timedelta(days=1 + missed_allowed),
         warn_window=timedelta(days=1) if missed_allowed else None,
@@ -24,16 +23,22 @@ def daily_table_freshness(quality: QualitySettings) -> dg.FreshnessPolicy:
 
 
 def with_freshness_policies(
-    assets: Sequence[dg.AssetsDefinition], daily: dg.TimeWindowPartitionsDefinition, quality: QualitySettings
+    assets: Sequence[dg.AssetsDefinition],
+    daily: dg.TimeWindowPartitionsDefinition,
+    quality: QualitySettings,
+    days_allowed: Mapping[dg.AssetKey, int] | None = None,
 ) -> list[dg.AssetsDefinition]:
     """The same assets, each daily table of a data layer carrying `daily_table_freshness` while the partitions
-    still run up to today."""
-    if daily.end is not None and daily.end.date() < date.today() - timedelta(days=1 + quality.freshness_max_lag_days):
+    still run up to today; `days_allowed` gives some tables (a feed's, from feeds.json) their own allowance."""
+    days_allowed = days_allowed or {}
+    most = max([quality.freshness_max_lag_days, *days_allowed.values()])
+    if daily.end is not None and daily.end.date() < date.today() - timedelta(days=1 + most):
         return list(assets)  # a closed window (the 2013 demo): no day is due any more, so nothing can be late
-    policy = daily_table_freshness(quality)
 
     def apply(spec: dg.AssetSpec) -> dg.AssetSpec:
-        is_daily_table = spec.partitions_def == daily and spec.key.path[0] in DATA_LAYERS
-        return spec.replace_attributes(freshness_policy=policy) if is_daily_table else spec
+        if spec.partitions_def != daily or spec.key.path[0] not in DATA_LAYERS:
+            return spec
+        allowed = days_allowed.get(spec.key, quality.freshness_max_lag_days)
+        return spec.replace_attributes(freshness_policy=daily_table_freshness(allowed))
 
     return list(dg.map_asset_specs(apply, assets))

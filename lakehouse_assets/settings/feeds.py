@@ -47,6 +47,13 @@ class FeedChecks(StrictModel):
         "(quality.volume_tolerance and volume_lookback_days of the environment), a warning.",
     )
 
+    freshness_max_lag_days: int | None = Field(
+        default=None,
+        ge=0,
+        description="Days bronze/<name> may go without a materialisation before its FreshnessPolicy fails; "
+        "default: quality.freshness_max_lag_days of the environment.",
+    )
+
     @field_validator("max_null_rate")
     @classmethod
     def _rates(cls, value: dict[str, float]) -> dict[str, float]:
@@ -57,7 +64,7 @@ class FeedChecks(StrictModel):
 
     @property
     def any(self) -> bool:
-        return bool(self.natural_key or self.max_null_rate or self.volume)
+        return bool(self.natural_key or self.max_null_rate or self.volume or self.freshness_max_lag_days is not None)
 
 
 class Feed(StrictModel):

@@ -3,6 +3,7 @@ itself runs one iteration against this project's definitions and a real instance
 materialisations of known age. The policy applies while the partitions run up to today; the shipped envs end
 with 2013, a closed window in which no day is due."""
 
+import json
 import shutil
 import time
 from datetime import date, timedelta
@@ -97,3 +98,24 @@ def test_the_daemon_marks_a_daily_table_stale_once_it_misses_more_days_than_allo
         "gold/daily_delay_summary": FreshnessState.UNKNOWN,  # never materialised
         "ml/delay_model": FreshnessState.NOT_APPLICABLE,
     }
+
+
+def test_a_feed_may_allow_its_bronze_table_more_days_than_the_environment(open_window, monkeypatch) -> None:
+    config = open_window.config_dir
+    (config / "contracts").mkdir()
+    (config / "contracts" / "sales.json").write_text(json.dumps({"required": ["store"], "properties": {"store": {"type": "string"}}}))
+    feeds = json.loads((config / "feeds.json").read_text())
+    feeds["feeds"].append(
+        {"name": "sales", "format": "csv", "contract": "contracts/sales.json", "partition_column": "sale_day",
+         "checks": {"freshness_max_lag_days": 3}}
+    )  # fmt: skip
+    (config / "feeds.json").write_text(json.dumps(feeds))
+    policies = {
+        spec.key.to_user_string(): spec.freshness_policy
+        for asset in build_definitions(load_settings("test")).assets
+        for spec in asset.specs
+        if spec.freshness_policy is not None
+    }
+    assert policies["bronze/sales"].fail_window.to_timedelta() == timedelta(days=4)  # 3 days missed, then stale
+    assert policies["bronze/sales_quarantine"].fail_window.to_timedelta() == timedelta(days=2)  # the environment's 1
+    assert policies["bronze/flights"].fail_window.to_timedelta() == timedelta(days=2)
