@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from pyspark.sql import DataFrame
+from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import StringType, StructField, StructType
 
@@ -18,9 +18,14 @@ from .csv_header import HeaderPlan
 from .csv_lines import MAX_LINE_BYTES, line_problem, line_text
 
 
+def record_text(raw: Column) -> Column:
+    """A record's JSON text: the line without a CRLF's carriage return or a byte-order mark (a file's first line)."""
+    return F.regexp_replace(line_text(raw), "^\ufeff", "")
+
+
 def field_names(records: DataFrame, max_line_bytes: int = MAX_LINE_BYTES) -> dict[str, tuple[str, ...]]:
     """Per file (`_path`), the field names its records use, sorted; records that are not objects add none."""
-    keys = F.json_object_keys(line_text(F.col("_raw")))
+    keys = F.json_object_keys(record_text(F.col("_raw")))
     used = records.where(line_problem(F.col("_raw"), max_line_bytes).isNull()).select("_path", F.explode(keys).alias("_name")).distinct()
     names: dict[str, list[str]] = {}
     for row in used.collect():
@@ -35,7 +40,7 @@ def parse_records(
     the contract's (null where a record lacks one), one per extra field named by `extras`, `_line_problem`
     and `_malformed`."""
     problem = line_problem(F.col("_raw"), max_line_bytes)
-    text = line_text(F.col("_raw"))
+    text = record_text(F.col("_raw"))
     # Fields are matched by the exact name the file uses; the plan maps them to contract columns case-blind.
     schema = StructType([StructField(name, StringType()) for name in plan.names])
     staged = records.select(

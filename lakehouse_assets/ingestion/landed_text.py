@@ -127,7 +127,7 @@ def _record_count(layout: str) -> Column:
         return F.size(F.filter(lines, lambda line: ~is_blank(line)))
     if layout == "json_array":
         text = F.col("_content").cast("string")
-        return F.when(F.is_valid_utf8(text), F.json_array_length(text))
+        return F.when(F.is_valid_utf8(text), F.json_array_length(_without_bom(text)))
     raise ValueError(f"unknown record layout {layout!r}; expected csv, json_lines or json_array")
 
 
@@ -166,10 +166,14 @@ def landed_lines(content: DataFrame, *, header: bool = True) -> DataFrame:
     )
 
 
+def _without_bom(text: Column) -> Column:
+    return F.regexp_replace(text, "^\ufeff", "")
+
+
 def array_elements(content: DataFrame) -> DataFrame:
     """Every element of each file's one JSON array as its JSON text (a string element as the string itself):
     _path, _day, _modified_at, _line_number (the element's position, from 1), _raw (binary, UTF-8)."""
-    elements = F.from_json(F.col("_content").cast("string"), "array<string>")
+    elements = F.from_json(_without_bom(F.col("_content").cast("string")), "array<string>")
     exploded = content.select("_path", "_day", "_modified_at", F.posexplode(elements).alias("_index", "_element"))
     return exploded.select(
         "_path", "_day", "_modified_at", (F.col("_index") + 1).alias("_line_number"), F.encode("_element", "UTF-8").alias("_raw")

@@ -35,7 +35,7 @@ def record(**changes) -> dict:
 
 
 def ingest(spark: SparkSession, tmp_path: Path, fmt: str, files: dict[str, bytes], policy: str = "rescue") -> FeedIngestion:
-    (tmp_path / "contracts").mkdir(exist_ok=True)
+    (tmp_path / "contracts").mkdir(parents=True, exist_ok=True)
     (tmp_path / "contracts" / "sales.json").write_text(json.dumps(CONTRACT))
     glob = "*.jsonl" if fmt == "json_lines" else "*.json"
     feed = file_feed(
@@ -121,3 +121,12 @@ def test_json_fields_the_contract_lacks_follow_the_drift_policy(spark, tmp_path)
     added = ingest(spark, tmp_path, "json_lines", {"a.jsonl": lines(record(till="T1"), GOOD)}, policy="add")
     assert added.added_columns == ("till",)
     assert sorted(((row.receipt, row.till) for row in added.bronze.collect()), key=str) == [(1, "T1"), (1, None)]
+
+
+def test_a_byte_order_mark_and_crlf_line_ends_are_no_part_of_a_record(spark, tmp_path) -> None:
+    crlf = b"\xef\xbb\xbf" + lines(GOOD, record(receipt=2)).replace(b"\n", b"\r\n")
+    entries, bronze, quarantine = outcome(ingest(spark, tmp_path, "json_lines", {"a.jsonl": crlf}))
+    assert (entries["a.jsonl"].rows_read, [row.receipt for row in bronze], quarantine) == (2, [1, 2], [])
+    array = b"\xef\xbb\xbf" + json.dumps([GOOD]).encode()
+    entries, bronze, quarantine = outcome(ingest(spark, tmp_path / "array", "json_array", {"a.json": array}))
+    assert (entries["a.json"].status, [row.receipt for row in bronze], quarantine) == ("loaded", [1], [])
