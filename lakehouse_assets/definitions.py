@@ -69,10 +69,11 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ),
         daily,
         settings.environment.quality,
-        days_allowed={
-            dg.AssetKey(["bronze", feed.name]): feed.checks.freshness_max_lag_days
+        days_allowed={  # a feed's three tables are written in one step, so they share its allowance
+            dg.AssetKey(["bronze", table]): feed.checks.freshness_max_lag_days
             for feed in settings.feeds.generic_file_feeds
             if feed.checks.freshness_max_lag_days is not None
+            for table in feed.bronze_tables
         },
     )
     _check_silver_targets(settings, assets)

@@ -31,14 +31,13 @@ def with_freshness_policies(
     """The same assets, each daily table of a data layer carrying `daily_table_freshness` while the partitions
     still run up to today; `days_allowed` gives some tables (a feed's, from feeds.json) their own allowance."""
     days_allowed = days_allowed or {}
-    most = max([quality.freshness_max_lag_days, *days_allowed.values()])
-    if daily.end is not None and daily.end.date() < date.today() - timedelta(days=1 + most):
-        return list(assets)  # a closed window (the 2013 demo): no day is due any more, so nothing can be late
 
     def apply(spec: dg.AssetSpec) -> dg.AssetSpec:
         if spec.partitions_def != daily or spec.key.path[0] not in DATA_LAYERS:
             return spec
         allowed = days_allowed.get(spec.key, quality.freshness_max_lag_days)
+        if daily.end is not None and daily.end.date() < date.today() - timedelta(days=1 + allowed):
+            return spec  # a closed window (the 2013 demo): no day is due any more, so nothing can be late
         return spec.replace_attributes(freshness_policy=daily_table_freshness(allowed))
 
     return list(dg.map_asset_specs(apply, assets))

@@ -97,9 +97,11 @@ def plan_fields(names: tuple[str, ...], contract: Contract, *, header: bool = Tr
     ignored. A header must hold every key column; JSON records lacking one are quarantined one by one instead."""
     keys = [name.lower() or f"_c{position}" for position, name in enumerate(names)]
     repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated and header:
+        raise HeaderRejected(f"the header repeats column(s) {', '.join(repeated)}")
     if repeated:
-        where = "the header repeats column(s)" if header else "the records use field name(s) that differ only in case:"
-        raise HeaderRejected(f"{where} {', '.join(repeated)}")
+        spellings = "; ".join(" and ".join(repr(name) for name in names if name.lower() == key) for key in repeated)
+        raise HeaderRejected(f"the records name one field in different case: {spellings}; use one spelling")
     positions = {key: position for position, key in enumerate(keys) if key in contract.properties}
     lacking_keys = [column for column in contract.required if column not in positions]
     if lacking_keys and header:
@@ -120,15 +122,18 @@ def _delimiter_hint(names: tuple[str, ...]) -> str:
     return f"; found {', '.join(names[:8])}{' …' if len(names) > 8 else ''}"
 
 
-def check_drift(plans: Mapping[str, HeaderPlan], policy: str, source: str, reserved: Iterable[str] = ()) -> None:
-    """Raise DriftError, naming every file and column, where the policy forbids what the headers show."""
+def check_drift(
+    plans: Mapping[str, HeaderPlan], policy: str, source: str, reserved: Iterable[str] = (), *, missing_is_drift: bool = True
+) -> None:
+    """Raise DriftError, naming every file and column, where the policy forbids what the headers show (a contract
+    column a file lacks counts unless `missing_is_drift` is False)."""
     if policy not in DRIFT_POLICIES:
         raise ValueError(f"unknown drift policy {policy!r}; expected one of {', '.join(DRIFT_POLICIES)}")
     problems = []
     for path, plan in sorted(plans.items()):
         if policy == "fail":
             problems += [f"{path}: column {name!r} is not in the {source} contract" for name in plan.extra.values()]
-            problems += [f"{path}: contract column {column!r} is missing" for column in plan.missing]
+            problems += [f"{path}: contract column {column!r} is missing" for column in plan.missing if missing_is_drift]
         elif policy == "add":
             for name in plan.added_names().values():
                 if not _IDENTIFIER.match(name) or name in set(reserved):

@@ -35,7 +35,7 @@ from .csv_header import (
 from .csv_lines import MAX_LINE_BYTES, REASON, line_text, parse_lines, type_lines
 from .file_ledger import LOADED, REJECTED, LedgerEntry, ledger_frame
 from .json_records import field_names, parse_records
-from .landed_text import HEADER_LIMIT, LandedRead, array_elements, landed_lines, read_landed
+from .landed_text import HEADER_LIMIT, FileFacts, LandedRead, array_elements, landed_lines, read_landed
 
 SOURCE_COLUMNS = ("_source_file", "_source_line", "_source_modified_at", "_ingested_at")
 QUARANTINE_COLUMNS = ("reason", "raw_line", "raw_bytes")
@@ -91,7 +91,7 @@ def file_feed(feed: Feed, config_dir: Path) -> FileFeed:
             "row_day", "expected one date/date-time column, or year, month, day as integer columns of the contract"
         )
     if feed.checks.natural_key and not contract.natural_key:
-        raise FeedError("checks.natural_key", f"{contract.origin} declares no x-natural-key to check")
+        raise FeedError("checks.natural_key", f"{contract.origin} declares no x-natural-key (nor required columns) to check")
     unknown = [column for column in feed.checks.max_null_rate if column not in contract.properties]
     if unknown:
         raise FeedError("checks.max_null_rate", f"the contract has no column {', '.join(unknown)} (it has {', '.join(contract.columns)})")
@@ -129,8 +129,9 @@ def ingest_feed_files(
     # Files the landing zone refuses (links out of the root, FIFOs, ...) are never opened, only recorded.
     read = read_landed(spark, [landed for landed in files if landed.refused is None], feed.format)
     rejected = {**{landed.path: landed.refused for landed in files if landed.refused}, **read.unread}
-    records, plans = _records_and_plans(read, feed, rejected, max_line_bytes)
-    check_drift(plans, drift_policy, feed.name, reserved=feed.reserved_columns)
+    records, plans = _records_and_plans(read, feed, files, rejected, max_line_bytes)
+    # A JSON producer leaves out what is null, so a field no record of a file uses is no drift there.
+    check_drift(plans, drift_policy, feed.name, reserved=feed.reserved_columns, missing_is_drift=feed.format == "csv")
 
     # Three consumers (counts, bronze, quarantine) share one parse of the records.
     classified = read_once(_classify(records, plans, feed, drift_policy, max_line_bytes))
@@ -143,7 +144,7 @@ def ingest_feed_files(
     entries = [_entry(feed.name, landed, read, plans, rejected, counts, ingested_at) for landed in files]
     unbalanced = [e.path for e in entries if e.rows_read != e.rows_loaded + e.rows_quarantined]
     if unbalanced:
-        raise IngestionError(f"lines read differ from lines loaded + quarantined for {', '.join(unbalanced)}")
+        raise IngestionError(f"records read differ from records loaded + quarantined for {', '.join(unbalanced)}")
 
     added = tuple(dict.fromkeys(name for plan in plans.values() for name in plan.added_names().values()))
     source = [
@@ -171,7 +172,7 @@ def ingest_feed_files(
 
 
 def _records_and_plans(
-    read: LandedRead, feed: FileFeed, rejected: dict[str, str], max_line_bytes: int
+    read: LandedRead, feed: FileFeed, files: Sequence[LandedFile], rejected: dict[str, str], max_line_bytes: int
 ) -> tuple[DataFrame, dict[str, HeaderPlan]]:
     """The records of the read files, and per readable file how its fields map to the contract (a CSV file's
     header, or the field names a JSON file's records use); files that cannot be read go into `rejected`."""
@@ -187,13 +188,17 @@ def _records_and_plans(
     content = read.content
     for path, facts in read.facts.items():
         try:
-            check_not_binary(facts.first_bytes_hex, "JSON")
-            if facts.data_lines is None:
-                raise HeaderRejected("not a JSON array of UTF-8 text; deliver one JSON array of objects per file")
+            _check_json_file(facts)
         except HeaderRejected as error:
             rejected[path] = str(error)
+    # An empty JSON file holds no records (as `[]` does): nothing to load, nothing to reject.
+    for landed in files:
+        if landed.path in read.unread and landed.size == 0:
+            read.facts[landed.path] = FileFacts(landed, 0, landed.modified, hashlib.sha256(b"").hexdigest(), "", b"", 0, 0)
+            rejected.pop(landed.path)
     content = content.where(~F.col("_path").isin(list(rejected))) if rejected else content
-    records = array_elements(content) if feed.format == "json_array" else landed_lines(content, header=False)
+    # Read once: the field names and the parse both need the records, and an array's are costly to split.
+    records = read_once(array_elements(content) if feed.format == "json_array" else landed_lines(content, header=False))
     used = field_names(records, max_line_bytes)
     for path in read.facts:
         if path not in rejected:
@@ -202,6 +207,20 @@ def _records_and_plans(
             except HeaderRejected as error:
                 rejected[path] = str(error)
     return records.where(F.col("_path").isin(list(plans))), plans
+
+
+def _check_json_file(facts: FileFacts) -> None:
+    """HeaderRejected when the file is not text of its JSON format, so it is rejected whole, not line by line."""
+    check_not_binary(facts.first_bytes_hex, "JSON")
+    if b"\x00" in facts.first_line:
+        raise HeaderRejected("not a text file: the first line holds NUL bytes (UTF-16?); deliver UTF-8 JSON")
+    if facts.first_line_length <= HEADER_LIMIT:  # a longer first line is cut, perhaps inside a character
+        try:
+            facts.first_line.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise HeaderRejected(f"not UTF-8 text: byte 0x{facts.first_line[error.start]:02x} at {error.start} of the first line") from None
+    if facts.data_lines is None:
+        raise HeaderRejected("not one JSON array of UTF-8 text; deliver one JSON array of objects per file")
 
 
 def _classify(records: DataFrame, plans: dict[str, HeaderPlan], feed: FileFeed, policy: str, max_line_bytes: int) -> DataFrame:

@@ -16,6 +16,10 @@ from pyspark.sql.types import StringType, StructField, StructType
 from .contracts import Contract
 from .csv_header import HeaderPlan
 from .csv_lines import MAX_LINE_BYTES, line_problem, line_text
+from .landed_text import JSON_OPTIONS, is_one_json_value
+
+# Where the parser puts a record it cannot read whole (a name no producer uses).
+_UNPARSED = "_lakehouse_unparsed_record"
 
 
 def record_text(raw: Column) -> Column:
@@ -25,8 +29,10 @@ def record_text(raw: Column) -> Column:
 
 def field_names(records: DataFrame, max_line_bytes: int = MAX_LINE_BYTES) -> dict[str, tuple[str, ...]]:
     """Per file (`_path`), the field names its records use, sorted; records that are not objects add none."""
-    keys = F.json_object_keys(record_text(F.col("_raw")))
-    used = records.where(line_problem(F.col("_raw"), max_line_bytes).isNull()).select("_path", F.explode(keys).alias("_name")).distinct()
+    text = record_text(F.col("_raw"))
+    keys = F.json_object_keys(text)
+    readable = line_problem(F.col("_raw"), max_line_bytes).isNull() & is_one_json_value(text)
+    used = records.where(readable).select("_path", F.explode(keys).alias("_name")).distinct()
     names: dict[str, list[str]] = {}
     for row in used.collect():
         names.setdefault(row._path, []).append(row._name)
@@ -42,16 +48,21 @@ def parse_records(
     problem = line_problem(F.col("_raw"), max_line_bytes)
     text = record_text(F.col("_raw"))
     # Fields are matched by the exact name the file uses; the plan maps them to contract columns case-blind.
-    schema = StructType([StructField(name, StringType()) for name in plan.names])
+    schema = StructType([StructField(name, StringType()) for name in (*plan.names, _UNPARSED)])
+    options = {**JSON_OPTIONS, "columnNameOfCorruptRecord": _UNPARSED}
     staged = records.select(
         "*",
         problem.alias("_line_problem"),
-        F.when(problem.isNull(), F.from_json(text, schema) if plan.names else F.lit(None)).alias("_fields"),
+        F.when(problem.isNull(), F.from_json(text, schema, options)).alias("_fields"),
     )
     fields = F.col("_fields")
-    malformed = F.when(
-        F.col("_raw").isNull() | F.json_object_keys(text).isNull(), F.lit("malformed JSON: the record is not one JSON object")
+    not_one_object = (
+        F.col("_raw").isNull()
+        | F.json_object_keys(text).isNull()
+        | ~is_one_json_value(text)
+        | fields[_UNPARSED].isNotNull()
     )
+    malformed = F.when(not_one_object, F.lit("malformed JSON: the record is not one JSON object"))
     return staged.select(
         *records.columns,
         "_line_problem",

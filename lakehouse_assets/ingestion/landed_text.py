@@ -23,6 +23,9 @@ from ..tables import read_once
 
 # Bytes a file's first line may hold to count as a header; anything longer is not a header of a CSV feed.
 HEADER_LIMIT = 65_536
+# JSON as producers write it: a raw tab or line break inside a string is common, and every reader here must
+# agree on what parses (json_array_length and json_object_keys accept it too).
+JSON_OPTIONS = {"allowUnquotedControlChars": "true"}
 _HADOOP_GLOB = re.compile(r"([\[\]{}*?\\])")
 
 
@@ -126,8 +129,11 @@ def _record_count(layout: str) -> Column:
     if layout == "json_lines":
         return F.size(F.filter(lines, lambda line: ~is_blank(line)))
     if layout == "json_array":
-        text = F.col("_content").cast("string")
-        return F.when(F.is_valid_utf8(text), F.json_array_length(_without_bom(text)))
+        text = _without_bom(F.col("_content").cast("string"))
+        length = F.json_array_length(text)
+        # None unless the file is UTF-8 holding one JSON array (nothing after it) that the parser reads whole.
+        readable = F.is_valid_utf8(F.col("_content").cast("string")) & is_one_json_value(text)
+        return F.when(readable & (F.size(F.from_json(text, "array<string>", JSON_OPTIONS)) == length), length)
     raise ValueError(f"unknown record layout {layout!r}; expected csv, json_lines or json_array")
 
 
@@ -170,10 +176,15 @@ def _without_bom(text: Column) -> Column:
     return F.regexp_replace(text, "^\ufeff", "")
 
 
+def is_one_json_value(text: Column) -> Column:
+    """True where `text` is exactly one JSON value: `{"a":1}{"b":2}` is not, though a parser stops after the first."""
+    return F.coalesce(F.json_array_length(F.concat(F.lit("["), text, F.lit("]"))) == 1, F.lit(False))
+
+
 def array_elements(content: DataFrame) -> DataFrame:
     """Every element of each file's one JSON array as its JSON text (a string element as the string itself):
     _path, _day, _modified_at, _line_number (the element's position, from 1), _raw (binary, UTF-8)."""
-    elements = F.from_json(_without_bom(F.col("_content").cast("string")), "array<string>")
+    elements = F.from_json(_without_bom(F.col("_content").cast("string")), "array<string>", JSON_OPTIONS)
     exploded = content.select("_path", "_day", "_modified_at", F.posexplode(elements).alias("_index", "_element"))
     return exploded.select(
         "_path", "_day", "_modified_at", (F.col("_index") + 1).alias("_line_number"), F.encode("_element", "UTF-8").alias("_raw")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, StrictFloat, field_validator, model_validator
 
 from .base import StrictModel
 from .models import DriftPolicy, JdbcTableSettings
@@ -36,12 +36,12 @@ class FeedChecks(StrictModel):
         description="natural_key_complete and natural_key_unique on the contract's x-natural-key: a failure "
         "keeps downstream assets from running (blocking) or shows as a warning.",
     )
-    max_null_rate: dict[str, float] = Field(
+    max_null_rate: dict[str, StrictFloat] = Field(
         default_factory=dict,
         description="column -> the highest share of nulls the run's days may hold (null_rates_within_threshold, "
         "a warning).",
     )
-    volume: bool = Field(
+    volume: StrictBool = Field(
         default=False,
         description="volume_within_recent_range: each day's rows against the median of the days before "
         "(quality.volume_tolerance and volume_lookback_days of the environment), a warning.",
@@ -50,7 +50,7 @@ class FeedChecks(StrictModel):
     freshness_max_lag_days: int | None = Field(
         default=None,
         ge=0,
-        description="Days bronze/<name> may go without a materialisation before its FreshnessPolicy fails; "
+        description="Days the feed's bronze tables may go without a materialisation before their FreshnessPolicy fails; "
         "default: quality.freshness_max_lag_days of the environment.",
     )
 
@@ -61,10 +61,6 @@ class FeedChecks(StrictModel):
         if wrong:
             raise ValueError(f"a null rate is a share between 0 and 1 ({', '.join(wrong)})")
         return value
-
-    @property
-    def any(self) -> bool:
-        return bool(self.natural_key or self.max_null_rate or self.volume or self.freshness_max_lag_days is not None)
 
 
 class Feed(StrictModel):
@@ -156,7 +152,7 @@ class Feed(StrictModel):
 
     @property
     def bronze_tables(self) -> tuple[str, ...]:
-        """The bronze tables the feed writes: the rows, the quarantine and, for CSV files, the file ledger."""
+        """The bronze tables the feed writes: the rows, the quarantine and, for generic file feeds, the file ledger."""
         return (self.name, f"{self.name}_quarantine", *((f"{self.name}_file_ledger",) if self.is_generic_file_feed else ()))
 
     @property

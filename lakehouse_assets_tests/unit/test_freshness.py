@@ -117,5 +117,5 @@ def test_a_feed_may_allow_its_bronze_table_more_days_than_the_environment(open_w
         if spec.freshness_policy is not None
     }
     assert policies["bronze/sales"].fail_window.to_timedelta() == timedelta(days=4)  # 3 days missed, then stale
-    assert policies["bronze/sales_quarantine"].fail_window.to_timedelta() == timedelta(days=2)  # the environment's 1
+    assert policies["bronze/sales_quarantine"].fail_window.to_timedelta() == timedelta(days=4)  # written in the same step
     assert policies["bronze/flights"].fail_window.to_timedelta() == timedelta(days=2)

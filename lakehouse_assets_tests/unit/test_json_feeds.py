@@ -111,7 +111,7 @@ def test_json_array_elements_are_records_and_a_file_that_is_no_array_is_rejected
     ]
     assert quarantine[0].raw_line == "not a record"
     for name in ("object.json", "broken.json"):
-        assert (entries[name].status, entries[name].reason) == ("rejected", "not a JSON array of UTF-8 text; deliver one JSON array of objects per file")
+        assert (entries[name].status, entries[name].reason) == ("rejected", "not one JSON array of UTF-8 text; deliver one JSON array of objects per file")
     assert entries["packed.json"].reason == "not a text file: the content is gzip-compressed; deliver plain UTF-8 JSON"
 
 
@@ -130,3 +130,34 @@ def test_a_byte_order_mark_and_crlf_line_ends_are_no_part_of_a_record(spark, tmp
     array = b"\xef\xbb\xbf" + json.dumps([GOOD]).encode()
     entries, bronze, quarantine = outcome(ingest(spark, tmp_path / "array", "json_array", {"a.json": array}))
     assert (entries["a.json"].status, [row.receipt for row in bronze], quarantine) == ("loaded", [1], [])
+
+
+def test_what_json_producers_write_is_read_and_what_hides_records_is_not(spark, tmp_path) -> None:
+    tab = b'{"sold_on": "2013-03-01", "store": "S001", "receipt": 1, "note": "a\tb"}'  # a raw tab inside a string
+    two = json.dumps(record(receipt=2)).encode() + json.dumps(record(receipt=3)).encode()  # two objects, one line
+    no_amount = {"sold_on": "2013-03-01", "store": "S001", "receipt": 4}  # a null left out
+    files = {
+        "a.jsonl": lines(tab, two, no_amount),
+        "empty.jsonl": b"",
+        "utf16.jsonl": json.dumps(GOOD).encode("utf-16"),
+        "cases.jsonl": lines(GOOD, {**GOOD, "Store": "S002"}),
+    }
+    entries, bronze, quarantine = outcome(ingest(spark, tmp_path, "json_lines", files))
+    assert [(row.receipt, row._rescued_data) for row in bronze] == [(1, '{"note":"a\\tb"}'), (4, None)]
+    assert [(row._source_line, row.reason) for row in quarantine] == [(2, "malformed JSON: the record is not one JSON object")]
+    assert (entries["empty.jsonl"].status, entries["empty.jsonl"].rows_read) == ("loaded", 0)
+    assert entries["utf16.jsonl"].status == "rejected" and "NUL bytes" in entries["utf16.jsonl"].reason
+    assert entries["cases.jsonl"].reason == "the records name one field in different case: 'Store' and 'store'; use one spelling"
+    # Under `fail`, a field no record uses (amount) is no drift for JSON; an unknown one (note) is.
+    ingest(spark, tmp_path / "fail", "json_lines", {"a.jsonl": lines(no_amount)}, policy="fail")
+    with pytest.raises(DriftError, match="column 'note' is not in the sales contract"):
+        ingest(spark, tmp_path / "fail", "json_lines", {"a.jsonl": lines(tab)}, policy="fail")
+
+
+def test_a_json_array_with_raw_control_characters_loads_and_two_arrays_in_one_file_are_rejected(spark, tmp_path) -> None:
+    tab = b'[{"sold_on": "2013-03-01", "store": "S001", "receipt": 1, "amount": 1, "note": "a\tb"}]'
+    files = {"a.json": tab, "two.json": tab + b"\n" + tab, "empty.json": b"[]"}
+    entries, bronze, quarantine = outcome(ingest(spark, tmp_path, "json_array", files))
+    assert ([row.receipt for row in bronze], quarantine) == ([1], [])
+    assert entries["two.json"].reason == "not one JSON array of UTF-8 text; deliver one JSON array of objects per file"
+    assert (entries["empty.json"].status, entries["empty.json"].rows_read) == ("loaded", 0)
