@@ -20,8 +20,8 @@ def build_assets(
     table_feeds: Sequence[TableFeed],
     weather_contract: Contract,
 ) -> list[dg.AssetsDefinition]:
-    """The feeds of config/feeds.json: CSV files (bronze/flights among them), database tables (airlines, ...) and
-    the weather API's payloads (`weather_contract`)."""
+    """The feeds of config/feeds.json: CSV and JSON files (bronze/flights among them), database tables (airlines,
+    ...) and the weather feed's payloads (`weather_contract`)."""
     return [
         *bronze.build(daily, file_feeds, table_feeds, weather_contract, quality),
         *silver.build(daily, quality),
