@@ -6,6 +6,8 @@ from dagster._core.storage.asset_check_execution_record import (  # check histor
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
 )
 from dagster._core.storage.event_log import SqliteEventLogStorage  # the local instance's event log (instance.py)
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME  # its cross-run database
+from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS  # how long its connections wait for a lock
 from dagster._core.storage.tags import (  # a single-run backfill's range, and step priority
     ASSET_PARTITION_RANGE_END_TAG,
     ASSET_PARTITION_RANGE_START_TAG,
@@ -17,7 +19,9 @@ __all__ = [
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES",
+    "INDEX_SHARD_NAME",
     "PRIORITY_TAG",
+    "SQLITE_BUSY_TIMEOUT_SECONDS",
     "SqliteEventLogStorage",
     "AssetGraph",
     "is_valid_cron_string",

@@ -20,13 +20,17 @@ from pathlib import Path
 
 import dagster as dg
 import yaml
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.pool import QueuePool
 
-from .dagster_internals import SqliteEventLogStorage
+from .dagster_internals import INDEX_SHARD_NAME, SQLITE_BUSY_TIMEOUT_SECONDS, SqliteEventLogStorage
 
 # Read by Dagster for every event it stores; a batch also ends early at its last event (a run's planned events,
 # one output's materialisations over a day range).
 EVENT_BATCH_SIZE_VARIABLE = "DAGSTER_EVENT_BATCH_SIZE"
 EVENT_BATCH_SIZE = 1000
+# Engines kept open at once: the index and the few runs a process stores events for at the same time.
+KEPT_ENGINES = 8
 
 
 class InstanceSettingsError(Exception):
@@ -46,6 +50,8 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: object | None = None) -> None:
         self._batch: _Batch | None = None
+        self._engines: dict[str, Engine] = {}
+        self._engines_pid = os.getpid()
         super().__init__(base_dir, inst_data=inst_data)
         # A batch keeps its connections (and so this lock) while it stores its events through the one-event path.
         self._db_lock = threading.RLock()
@@ -62,12 +68,55 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
     def _connect(self, shard: str) -> Iterator:
         batch = self._batch
         if batch is None or batch.thread != threading.get_ident():
-            with super()._connect(shard) as connection:
+            with self._transaction(shard) as connection:
                 yield connection
             return
         if shard not in batch.connections:  # opened once, committed when the batch ends
-            batch.connections[shard] = batch.stack.enter_context(super()._connect(shard))
+            batch.connections[shard] = batch.stack.enter_context(self._transaction(shard))
         yield batch.connections[shard]
+
+    @contextmanager
+    def _transaction(self, shard: str) -> Iterator:
+        """What Dagster's `_connect` gives (one transaction, under the storage's lock), on a connection kept open
+        per database file. Dagster's builds an engine for each transaction and closes its connection after it;
+        SQLite then checkpoints the write-ahead log on every close and SQLAlchemy recompiles every statement."""
+        with self._db_lock:
+            engine = self._engine(shard)
+            if shard not in self._initialized_dbs:
+                self._initdb(engine)
+                self._initialized_dbs.add(shard)
+            with engine.connect() as connection, connection.begin():
+                yield connection
+
+    def _engine(self, shard: str) -> Engine:
+        """The kept engine of `shard` (the most recently used few stay open)."""
+        if self._engines_pid != os.getpid():  # SQLAlchemy: a forked child must not use its parent's connections
+            for engine in self._engines.values():
+                engine.dispose(close=False)
+            self._engines.clear()
+            self._engines_pid = os.getpid()
+        engine = self._engines.pop(shard, None) or create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=QueuePool,
+            pool_size=1,  # one connection per file; a nested transaction on the same thread opens another
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+        )
+        self._engines[shard] = engine  # newest last
+        while len(self._engines) > KEPT_ENGINES:
+            self._engines.pop(next(iter(self._engines))).dispose()
+        return engine
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks before storing each check evaluation; its own answer builds an engine every time.
+        with self._db_lock, self._engine(INDEX_SHARD_NAME).connect() as connection:
+            return bool(connection.dialect.has_table(connection, table_name))
+
+    def dispose(self) -> None:
+        super().dispose()
+        with self._db_lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
 
     def store_event_batch(self, events: Sequence) -> None:
         with self._db_lock, ExitStack() as stack:

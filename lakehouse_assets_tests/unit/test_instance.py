@@ -1,6 +1,7 @@
 """The local Dagster instance: a new home gets the project's dagster.yaml, and its event log stores a batch of
 events in one transaction per database file, leaving exactly what Dagster's own SQLite event log leaves."""
 
+import os
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +14,6 @@ from dagster._core.events import (
     generate_event_batch_id,
 )
 from dagster._core.storage.dagster_run import DagsterRun
-from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
 from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -141,13 +141,13 @@ def test_a_batch_opens_each_database_once_and_is_stored_whole_or_not_at_all(
         storage = instance.event_log_storage
         run = instance.add_run(DagsterRun(job_name="job", run_id="a-run"))
         opened = []
-        connect = SqliteEventLogStorage._connect
+        transaction = BatchingSqliteEventLogStorage._transaction
 
         def counting(self, shard):
             opened.append(shard)
-            return connect(self, shard)
+            return transaction(self, shard)
 
-        monkeypatch.setattr(SqliteEventLogStorage, "_connect", counting)
+        monkeypatch.setattr(BatchingSqliteEventLogStorage, "_transaction", counting)
         _planned_batch(instance, run.run_id, KEYS)
         # The run's own file and the index, each opened once for the seven events.
         assert sorted(opened) == sorted([run.run_id, "index"])
@@ -195,3 +195,29 @@ def test_the_cli_names_a_broken_dagster_yaml_and_seeds_nothing(tmp_path: Path) -
         assert f"Error: {broken / 'dagster.yaml'} is not valid YAML" in result.output, result.output
         assert "Traceback" not in result.output
     assert not (tmp_path / "home" / "landing").exists(), "the demo stops before seeding anything"
+
+
+def test_kept_connections_see_what_another_process_stored_and_a_forked_child_can_store(tmp_path: Path) -> None:
+    with _instance(tmp_path / "home", batching=True) as writer, _instance_of(tmp_path / "home") as reader:
+        run = writer.add_run(DagsterRun(job_name="job", run_id="a-run"))
+        for stored, day in enumerate(KEYS[:3], start=1):
+            _planned_batch(writer, run.run_id, [day])
+            # A connection the reader keeps open must not answer from an older snapshot.
+            assert len(reader.fetch_planned_materializations(upstream.key, limit=100).records) == stored
+        child = os.fork()
+        if child == 0:  # the child stores through the storage it inherited
+            try:
+                _planned_batch(writer, run.run_id, [KEYS[3]])
+                os._exit(0)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        _planned_batch(writer, run.run_id, [KEYS[4]])  # and the parent's connections still work
+        assert len(reader.fetch_planned_materializations(upstream.key, limit=100).records) == 5
+        assert len(writer.get_records_for_run(run.run_id).records) == 5
+
+
+def _instance_of(folder: Path) -> dg.DagsterInstance:
+    """A second instance on the same home, as another process (`dagster dev`, the daemon) opens it."""
+    return dg.DagsterInstance.from_config(str(folder))
