@@ -1,7 +1,11 @@
 """The few Dagster names this project needs that Dagster does not export publicly, gathered here so a Dagster
 upgrade that moves them breaks one module, not five."""
 
+from dagster._core.definitions.asset_checks.asset_check_evaluation import (  # which materialisation a check judged
+    AssetCheckEvaluationTargetMaterializationData,
+)
 from dagster._core.definitions.assets.graph.asset_graph import AssetGraph  # resolves job selections at load
+from dagster._core.event_api import PartitionKeyFilter  # a check's results of one partition
 from dagster._core.storage.asset_check_execution_record import (  # check history without in-flight evaluations
     COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
 )
@@ -16,6 +20,8 @@ from dagster._core.storage.tags import (  # a single-run backfill's range, and s
 from dagster._utils.schedules import is_valid_cron_string  # the cron Dagster itself accepts
 
 __all__ = [
+    "AssetCheckEvaluationTargetMaterializationData",
+    "PartitionKeyFilter",
     "ASSET_PARTITION_RANGE_END_TAG",
     "ASSET_PARTITION_RANGE_START_TAG",
     "COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES",

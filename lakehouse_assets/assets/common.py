@@ -87,7 +87,7 @@ def spark_asset(
             deps=deps,
             partitions_def=partitions_def,
             backfill_policy=dg.BackfillPolicy.single_run() if partitions_def else None,
-            check_specs=[check.spec(asset_key) for check in checks] or None,
+            check_specs=[check.spec(asset_key, partitions_def) for check in checks] or None,
             can_subset=True,  # only for the checks: the single table is either selected or not
         )(requires_step_launcher(checked(fn, asset_key, checks, partition_column) if checks else fn))
 

@@ -2,16 +2,22 @@
 
 The step yields its output (the IO manager commits it at once), then each selected check's result: no step,
 process or Databricks run of its own. A blocking check that fails fails the step, so nothing downstream runs.
+
+A check of a daily table is partitioned like it and reports per day, also when one run covers a range of days:
+the check judges the range at once and names the days that failed (`by_day`); each day of the run then gets its
+own result, the failing ones with their own figures, which the UI shows on the check's partitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import dagster as dg
 from pyspark.sql import DataFrame
 
+from ..dagster_internals import AssetCheckEvaluationTargetMaterializationData
 from ..partitions import DayWindow, window_text
 from ..resources.warehouse import Warehouse
 from ..tables import cached
@@ -52,16 +58,63 @@ class Committed:
 
 
 @dataclass(frozen=True)
+class DayResults:
+    """A check's result over a run's days, the days that failed, and each day's own figures."""
+
+    result: dg.AssetCheckResult
+    failing: frozenset[str]
+    figures: Mapping[str, Mapping[str, object]]
+
+
+FAILING_DAYS_SHOWN = 20
+
+
+def by_day(
+    result: dg.AssetCheckResult,
+    failing: Mapping[str, Mapping[str, object]],
+    every_day: Mapping[str, Mapping[str, object]] | None = None,
+) -> DayResults:
+    """`result` judged per day: it passes exactly when no day failed (its own `passed` is not used). `failing`
+    maps each failing day (ISO date) to that day's figures; `every_day` gives figures of any day, failing or not."""
+    days = sorted(failing)
+    figures = {day: dict(values) for day, values in (every_day or {}).items()}
+    for day, values in failing.items():
+        figures[day] = {**figures.get(day, {}), **values}
+    return DayResults(
+        dg.AssetCheckResult(
+            passed=not days,
+            severity=result.severity,
+            description=result.description,
+            metadata={**result.metadata, "days_failing": len(days), "failing_days": days[:FAILING_DAYS_SHOWN]},
+        ),
+        frozenset(days),
+        figures,
+    )
+
+
+@dataclass(frozen=True)
 class TableCheck:
-    """An asset check of one table; `evaluate` returns its result without a name (the check adds it)."""
+    """An asset check of one table; `evaluate` returns its result without a name (the check adds it), per day
+    where it can tell which days failed."""
 
     name: str
     description: str
-    evaluate: Callable[[Committed], dg.AssetCheckResult]
+    evaluate: Callable[[Committed], dg.AssetCheckResult | DayResults]
     blocking: bool = False
 
-    def spec(self, asset: dg.AssetKey) -> dg.AssetCheckSpec:
-        return dg.AssetCheckSpec(self.name, asset=asset, blocking=self.blocking, description=self.description)
+    def spec(self, asset: dg.AssetKey, partitions_def: dg.PartitionsDefinition | None = None) -> dg.AssetCheckSpec:
+        """`partitions_def`: the asset's, for a check that reports per partition (day)."""
+        return check_spec(self.name, asset, self.description, blocking=self.blocking, partitions_def=partitions_def)
+
+
+def check_spec(
+    name: str, asset: dg.AssetKey, description: str, *, blocking: bool, partitions_def: dg.PartitionsDefinition | None
+) -> dg.AssetCheckSpec:
+    with warnings.catch_warnings():  # partitioned checks are a preview feature of Dagster 1.13
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+        return dg.AssetCheckSpec(
+            name, asset=asset, blocking=blocking, description=description, partitions_def=partitions_def
+        )
 
 
 def selected(context: dg.AssetExecutionContext, asset: dg.AssetKey, name: str) -> bool:
@@ -71,26 +124,98 @@ def selected(context: dg.AssetExecutionContext, asset: dg.AssetKey, name: str) -
 
 def evaluate(
     context: dg.AssetExecutionContext, checks: Sequence[TableCheck], committed: Committed
-) -> Iterator[dg.AssetCheckResult]:
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """The results of the run's selected `checks`, each naming its asset, check and the days it judged (the
-    step's, unless the check says otherwise)."""
+    step's, unless the check says otherwise); per day for a partitioned check."""
     try:
         for check in checks:
             if selected(context, committed.key, check.name):
-                result = _evaluated(context, check, committed)
-                yield dg.AssetCheckResult(
-                    asset_key=committed.key,
-                    check_name=check.name,
-                    passed=result.passed,
-                    severity=result.severity,
-                    description=result.description,
-                    metadata={"days": committed.days(), **result.metadata},
-                )
+                yield from results(context, committed.key, check.name, _evaluated(context, check, committed), committed.days())
     finally:
         committed.release()
 
 
-def _evaluated(context: dg.AssetExecutionContext, check: TableCheck, committed: Committed) -> dg.AssetCheckResult:
+def results(
+    context: dg.AssetExecutionContext,
+    asset: dg.AssetKey,
+    name: str,
+    judged: dg.AssetCheckResult | DayResults,
+    days: str,
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
+    """The check's result named and dated: `days` are the days judged, as metadata shows them. A partitioned
+    check gets one result per day of the run, with that day's figures; a check that cannot tell days apart
+    gives every day the run's verdict."""
+    result = judged.result if isinstance(judged, DayResults) else judged
+    key = dg.AssetCheckKey(asset, name)
+    spec = next(spec for spec in context.assets_def.check_specs if spec.key == key)  # selected, so present
+    if spec.partitions_def is None:
+        yield dg.AssetCheckResult(
+            asset_key=asset,
+            check_name=name,
+            passed=result.passed,
+            severity=result.severity,
+            description=result.description,
+            metadata={"days": days, **result.metadata},
+        )
+        return
+    days_of_run = list(context.partition_keys)
+    _log_run_result(context, key, result, days)
+    failing: frozenset[str] | None = judged.failing if isinstance(judged, DayResults) else None
+    if failing is not None and not failing <= set(days_of_run):
+        failing = None  # a failure it cannot place on a day of the run (a row without a day) fails every day
+    # A check that cannot tell days apart (the table's columns, an evaluation error) gives each day its figures.
+    figures = judged.figures if isinstance(judged, DayResults) else dict.fromkeys(days_of_run, result.metadata)
+    targets = _materializations(context, asset, days_of_run)
+    # The check's output, as Dagster yields it for an AssetCheckResult: its evaluations come as events.
+    yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
+    for day in days_of_run:
+        failed = (day in failing) if failing is not None else not result.passed
+        yield dg.AssetCheckEvaluation(
+            asset_key=asset,
+            check_name=name,
+            passed=not failed,
+            severity=result.severity,
+            description=result.description if failed else None,
+            metadata={"days": day, "run_days": days, **figures.get(day, {})},
+            blocking=spec.blocking,
+            partition=day,
+            target_materialization_data=targets.get(day),
+        )
+
+
+def _log_run_result(context: dg.AssetExecutionContext, key: dg.AssetCheckKey, result: dg.AssetCheckResult, days: str) -> None:
+    """The check's figures over the whole run, on the step's log (its results are per day)."""
+    figures = ", ".join(
+        f"{name}={value.value}" for name, value in result.metadata.items() if isinstance(value.value, int | float | str | list)
+    )
+    verdict = "passed" if result.passed else "failed" if result.severity == dg.AssetCheckSeverity.ERROR else "warned"
+    context.log.info(f"{key.asset_key.to_user_string()} {key.name} {verdict} over {days}: {figures}"[:2000])
+
+
+def _materializations(
+    context: dg.AssetExecutionContext, asset: dg.AssetKey, days: list[str]
+) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
+    """Per day, the materialisation of `asset` that day's result judges: the latest (this run's when the run
+    wrote the asset), so the UI shows the result as current for that day."""
+    try:
+        records = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=asset, asset_partitions=days), limit=len(days)
+        ).records
+    except Exception as error:  # a step on a remote cluster may not reach the instance: results stay unlinked
+        context.log.warning(f"materialisations of {asset.to_user_string()} unavailable to its check results: {error}")
+        return {}
+    targets: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
+    for record in records:  # newest first
+        if record.partition_key is not None and record.partition_key not in targets:
+            targets[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+            )
+    return targets
+
+
+def _evaluated(
+    context: dg.AssetExecutionContext, check: TableCheck, committed: Committed
+) -> dg.AssetCheckResult | DayResults:
     """A blocking check that cannot be evaluated fails its step; a warning-only one must not, once the table is
     committed: it warns, with the error."""
     if check.blocking:

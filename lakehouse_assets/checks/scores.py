@@ -3,39 +3,64 @@
 import dagster as dg
 from pyspark.sql import functions as F
 
+from ..quality import day_key
 from ..transforms.features import KEY_COLUMNS
-from .base import Committed, TableCheck
+from .base import Committed, DayResults, TableCheck, by_day
 from .names import EVERY_FLIGHT_SCORED
 
 FEATURES_KEY = dg.AssetKey(["features", "flight_features"])
+DAY = "flight_date"
 
 
-def _every_flight_scored(committed: Committed) -> dg.AssetCheckResult:
+def _every_flight_scored(committed: Committed) -> DayResults:
     scores = committed.rows()
     flights = committed.warehouse.read(FEATURES_KEY, committed.window, committed.column).select(*KEY_COLUMNS)
-    unscored = flights.join(scores.select(*KEY_COLUMNS), list(KEY_COLUMNS), "left_anti").count()
+    unscored = dict(
+        flights.join(scores.select(*KEY_COLUMNS), list(KEY_COLUMNS), "left_anti").groupBy(DAY).count().collect()
+    )
     outside = ~F.col("delay_probability").between(0, 1) | F.col("delay_probability").isNull()
-    stats = scores.agg(
-        F.count("*").alias("rows"),
-        F.countDistinct(*KEY_COLUMNS).alias("keys"),
-        F.sum(outside.cast("int")).alias("bad"),
-        F.avg("delay_probability").alias("mean_probability"),
-        F.avg("predicted_delayed").alias("share_predicted_delayed"),
-    ).first()
-    mixed_days = scores.groupBy("flight_date").agg(F.countDistinct("model_version").alias("v")).where("v > 1").count()
-    duplicates = stats.rows - stats.keys
-    return dg.AssetCheckResult(
-        passed=unscored == 0 and duplicates == 0 and not stats.bad and mixed_days == 0,
+    per_day = {
+        row[DAY]: row
+        for row in scores.groupBy(DAY).agg(
+            F.count("*").alias("rows"),
+            F.countDistinct(*KEY_COLUMNS).alias("keys"),
+            F.sum(outside.cast("int")).alias("bad"),
+            F.sum("delay_probability").alias("probability_sum"),
+            F.sum("predicted_delayed").alias("predicted_delayed"),
+            F.countDistinct("model_version").alias("model_versions"),
+        ).collect()
+    }
+    days = {
+        day_key(day): {
+            "rows": row.rows if row else 0,
+            "flights_unscored": unscored.get(day, 0),
+            "duplicate_scores": row.rows - row.keys if row else 0,
+            "probabilities_outside_0_1": (row.bad or 0) if row else 0,
+            "model_versions": row.model_versions if row else 0,
+        }
+        for day in set(per_day) | set(unscored)
+        for row in [per_day.get(day)]
+    }
+    rows = sum(figures["rows"] for figures in days.values())
+    result = dg.AssetCheckResult(
+        passed=True,
         metadata={
-            "rows": stats.rows,
-            "flights_unscored": unscored,
-            "duplicate_scores": duplicates,
-            "probabilities_outside_0_1": stats.bad or 0,
-            "days_with_several_model_versions": mixed_days,
-            "mean_delay_probability": float(stats.mean_probability or 0.0),
-            "share_predicted_delayed": float(stats.share_predicted_delayed or 0.0),
+            "rows": rows,
+            "flights_unscored": sum(figures["flights_unscored"] for figures in days.values()),
+            "duplicate_scores": sum(figures["duplicate_scores"] for figures in days.values()),
+            "probabilities_outside_0_1": sum(figures["probabilities_outside_0_1"] for figures in days.values()),
+            "days_with_several_model_versions": sum(figures["model_versions"] > 1 for figures in days.values()),
+            "mean_delay_probability": sum(row.probability_sum or 0.0 for row in per_day.values()) / rows if rows else 0.0,
+            "share_predicted_delayed": sum(row.predicted_delayed or 0 for row in per_day.values()) / rows if rows else 0.0,
         },
     )
+    failing = {
+        day: figures
+        for day, figures in days.items()
+        if figures["flights_unscored"] or figures["duplicate_scores"] or figures["probabilities_outside_0_1"]
+        or figures["model_versions"] > 1
+    }
+    return by_day(result, failing, every_day=days)
 
 
 EVERY_FLIGHT_SCORED_CHECK = TableCheck(

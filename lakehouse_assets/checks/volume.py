@@ -9,21 +9,21 @@ from pyspark.sql import functions as F
 from ..days import days_in, window_text
 from ..quality import judgeable_days, rows_per_day, volume_anomalies
 from ..settings.models import QualitySettings
-from .base import Committed, TableCheck
+from .base import Committed, DayResults, TableCheck, by_day
 from .names import VOLUME_WITHIN_RECENT_RANGE
 
 
 def volume_checks(quality: QualitySettings) -> list[TableCheck]:
     lookback = quality.volume_lookback_days
 
-    def volume(committed: Committed) -> dg.AssetCheckResult:
+    def volume(committed: Committed) -> DayResults:
         column = committed.column
         start, end = window = committed.window or _newest_day(committed)
         history = committed.warehouse.read(committed.key, (start - timedelta(days=lookback), end), column)
         counts = rows_per_day(history, column)
         days = days_in(window)
         flagged = volume_anomalies(counts, days, lookback, quality.volume_tolerance)
-        return dg.AssetCheckResult(
+        result = dg.AssetCheckResult(
             passed=not flagged,
             severity=dg.AssetCheckSeverity.WARN,
             metadata={
@@ -35,6 +35,7 @@ def volume_checks(quality: QualitySettings) -> list[TableCheck]:
                 "rows_in_window": sum(counts.get(day, 0) for day in days),
             },
         )
+        return by_day(result, {anomaly["day"]: anomaly for anomaly in flagged})
 
     return [
         TableCheck(

@@ -18,6 +18,7 @@ from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.settings import Settings
 from lakehouse_assets.settings.models import FileFeedSettings
 from lakehouse_assets.tables import read_table, table_exists
+from lakehouse_assets_tests.check_days import by_day
 from lakehouse_assets_tests.flight_corpus import CASES, write_cases
 
 from .conftest import FIRST_DAY, LAST_DAY
@@ -49,10 +50,8 @@ def test_bad_files_are_rejected_or_quarantined_and_the_day_still_loads(spark, se
     result = materialize_range(defs, FIRST_DAY, LAST_DAY, FLIGHTS_SLICE, instance=instance)
     assert result.success
 
-    [check] = [
-        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
-    ]
-    assert check.passed
+    checks = by_day(result, FLIGHTS)[CONSERVATION_CHECK]
+    assert BAD_DAY.isoformat() in checks and all(check.passed for check in checks.values())
     events = {e.materialization.partition: e.materialization.metadata for e in result.get_asset_materialization_events() if e.materialization.asset_key == FLIGHTS}
     bad_day = {name: value.value for name, value in events[BAD_DAY.isoformat()].items()}
     assert bad_day["rows_read"] == bad_day["rows_loaded"] + bad_day["rows_quarantined"]

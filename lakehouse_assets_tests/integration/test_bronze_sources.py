@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from pyspark.sql import functions as F
 
+from lakehouse_assets.days import days_in
 from lakehouse_assets.definitions import build_definitions
 from lakehouse_assets.landing.weather_api import load_observations, make_server
 from lakehouse_assets.runs import materialize_range
@@ -54,8 +55,12 @@ def test_every_bronze_asset_materialises_in_one_run_with_the_sources_counts(spar
     assert weather.where("_rescued_data is not null").count() == 0
     assert read_table(spark, table(seeded, "weather_quarantine")).count() == 0
     checks = result.get_asset_check_evaluations()
-    # rows conserved for each of the five sources: airlines, airports, planes, weather and flights
-    assert len(checks) == 5 and all(check.passed for check in checks)
+    # rows conserved for each of the five sources: airlines, airports, planes once, weather and flights per day
+    days = [day.isoformat() for day in days_in((FIRST_DAY, LAST_DAY + timedelta(days=1)))]
+    assert sorted((c.asset_key.path[1], c.partition or "") for c in checks) == sorted(
+        [("airlines", ""), ("airports", ""), ("planes", "")] + [(name, day) for name in ("flights", "weather") for day in days]
+    )
+    assert all(check.passed and check.check_name == "rows_conserved" for check in checks)
     per_day = {
         e.materialization.partition: e.materialization.metadata
         for e in result.get_asset_materialization_events()

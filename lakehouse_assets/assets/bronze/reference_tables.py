@@ -4,7 +4,9 @@ and any table a user declares), read from the reference database of the environm
 import dagster as dg
 from pyspark.sql import functions as F
 
+from ...checks.base import results
 from ...checks.conservation import conservation_spec, rows_conserved
+from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conservation import Read, load_balance
 from ...ingestion.jdbc import INGESTED_AT, SourceTableError
 from ...ingestion.reference import ReferenceLoad, TableFeed, high_watermark, load_reference_table
@@ -68,7 +70,7 @@ def reference_table_asset(feed: TableFeed) -> dg.AssetsDefinition:
             session, Read(load.tally.read, load.tally.loaded), loaded=warehouse.ref(key), quarantine=warehouse.ref(quarantine_key),
             stamp_column=INGESTED_AT, stamp=stamp,
         )  # fmt: skip
-        yield rows_conserved(dg.AssetKey(key), [balance], "all", unit="load")
+        yield from results(context, dg.AssetKey(key), ROWS_CONSERVED, rows_conserved([balance], unit="load"), "all")
 
     return ingest
 

@@ -4,7 +4,9 @@ from datetime import date
 
 import dagster as dg
 
+from ...checks.base import results
 from ...checks.conservation import conservation_spec, rows_conserved
+from ...checks.names import ROWS_CONSERVED
 from ...ingestion.conformance import loaded_rows, quarantined_rows, tally_by
 from ...ingestion.conservation import Read, day_balances
 from ...ingestion.contracts import Contract
@@ -36,7 +38,8 @@ def build(daily: dg.DailyPartitionsDefinition, contract: Contract) -> list[dg.As
         check_specs=[
             conservation_spec(
                 dg.AssetKey(KEY), "Per day of the run: observations read = rows in bronze/weather + rows in "
-                "bronze/weather_quarantine, on the committed tables."
+                "bronze/weather_quarantine, on the committed tables.",
+                daily,
             )
         ],
     )
@@ -69,7 +72,7 @@ def build(daily: dg.DailyPartitionsDefinition, contract: Contract) -> list[dg.As
             column=OBSERVATION_DATE,
             window=(start, end),
         )
-        yield rows_conserved(dg.AssetKey(KEY), balances, window_text((start, end)))
+        yield from results(context, dg.AssetKey(KEY), ROWS_CONSERVED, rows_conserved(balances), window_text((start, end)))
 
     return [bronze_weather]
 

@@ -8,46 +8,62 @@ from datetime import date
 
 import dagster as dg
 
-from ...dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
+from ...dagster_internals import COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES, PartitionKeyFilter
 
 
 def _judged(evaluation: dg.AssetCheckEvaluation, day: date) -> bool:
-    """Whether an evaluation judged `day`: its `days` metadata is `first..last`, or `all` for a whole table."""
+    """Whether an evaluation judged `day`: its partition, or its `days` metadata (`first..last`, one day, or `all`
+    for a whole table)."""
+    if evaluation.partition is not None:
+        return evaluation.partition == day.isoformat()
     days = evaluation.metadata.get("days")
     first, _, last = str(days.value if days else "all").partition("..")
-    return not last or first <= day.isoformat() <= last
+    return first == "all" or first <= day.isoformat() <= (last or first)
 
 
 def check_results(
     instance: dg.DagsterInstance, check_keys: list[dg.AssetCheckKey], day: date, history: int = 25
 ) -> list[dict[str, str]]:
-    """Per check: the latest completed evaluation of the data its asset holds now for `day`, that judged `day`;
-    'not run' if none was made since that data was written (an older one judged other data)."""
+    """Per check: the latest completed evaluation of the data its asset holds now for `day`, that judged `day`
+    (its result for partition `day`, or an unpartitioned one whose days include it); 'not run' if none was made
+    since that data was written (an older one judged other data)."""
     rows, written = [], {}
     for key in sorted(check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
         if key.asset_key not in written:
             written[key.asset_key] = _written_at(instance, key.asset_key, day)
         result, details = "not run", ""
-        records = instance.event_log_storage.get_asset_check_execution_history(
-            key, limit=history, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES
-        )
-        for record in records:
-            if record.event is None:
-                continue
-            if record.event.timestamp < written[key.asset_key]:
-                break  # newest first: this and the rest judged data that has since been replaced
-            evaluation = record.event.dagster_event.event_specific_data
-            if not _judged(evaluation, day):
-                continue
+        evaluation = _latest_judging(instance, key, day, written[key.asset_key], history)
+        if evaluation is not None:
             if evaluation.passed:
                 result = "passed"
             else:
                 result = "warning" if evaluation.severity == dg.AssetCheckSeverity.WARN else "failed"
-            shown = [(name, value) for name, value in evaluation.metadata.items() if name != "days"][:4]
+            hidden = ("days", "run_days")
+            shown = [(name, value) for name, value in evaluation.metadata.items() if name not in hidden][:4]
             details = "; ".join(f"{name}={_short(value.value)}" for name, value in shown)
-            break
         rows.append({"asset": key.asset_key.to_user_string(), "check": key.name, "result": result, "details": details})
     return rows
+
+
+def _latest_judging(
+    instance: dg.DagsterInstance, key: dg.AssetCheckKey, day: date, written: float, history: int
+) -> dg.AssetCheckEvaluation | None:
+    """The newest completed evaluation of `key` made since `written` that judged `day`: its result for partition
+    `day` if the check reports per day, else (a check without partitions) one whose days include `day`."""
+    for partition in (day.isoformat(), None):
+        records = instance.event_log_storage.get_asset_check_execution_history(
+            key, limit=history, status=COMPLETED_ASSET_CHECK_EXECUTION_RECORD_STATUSES,
+            partition_filter=PartitionKeyFilter(key=partition),
+        )  # fmt: skip
+        for record in records:
+            if record.event is None:
+                continue
+            if record.event.timestamp < written:
+                break  # newest first: this and the rest judged data that has since been replaced
+            evaluation = record.event.dagster_event.event_specific_data
+            if _judged(evaluation, day):
+                return evaluation
+    return None
 
 
 def _written_at(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> float:
