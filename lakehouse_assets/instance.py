@@ -113,6 +113,17 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
 
     def dispose(self) -> None:
         super().dispose()
+        self._close_engines()
+
+    def wipe(self) -> None:
+        self._close_engines()  # before Dagster deletes the files they hold open
+        super().wipe()
+
+    def upgrade(self) -> None:
+        self._close_engines()
+        super().upgrade()
+
+    def _close_engines(self) -> None:
         with self._db_lock:
             for engine in self._engines.values():
                 engine.dispose()

@@ -45,8 +45,8 @@ def combined(counts: Iterable[NullCounts], columns: Sequence[str]) -> NullCounts
 
 
 def day_key(value: object) -> str:
-    """A day column's value as its partition key (an ISO date); a null day reads as 'null'."""
-    return value.isoformat() if isinstance(value, date) else str(value).lower() if value is None else str(value)
+    """A day column's value as its partition key (an ISO date); a null day reads as 'none'."""
+    return value.isoformat() if isinstance(value, date) else str(value).lower()
 
 
 def duplicate_key_days(frame: DataFrame, key: Sequence[str], day_column: str) -> dict[str, int]:

@@ -195,21 +195,22 @@ def _log_run_result(context: dg.AssetExecutionContext, key: dg.AssetCheckKey, re
 def _materializations(
     context: dg.AssetExecutionContext, asset: dg.AssetKey, days: list[str]
 ) -> dict[str, AssetCheckEvaluationTargetMaterializationData]:
-    """Per day, the materialisation of `asset` that day's result judges: the latest (this run's when the run
-    wrote the asset), so the UI shows the result as current for that day."""
-    try:
-        records = context.instance.fetch_materializations(
-            dg.AssetRecordsFilter(asset_key=asset, asset_partitions=days), limit=len(days)
-        ).records
-    except Exception as error:  # a step on a remote cluster may not reach the instance: results stay unlinked
-        context.log.warning(f"materialisations of {asset.to_user_string()} unavailable to its check results: {error}")
-        return {}
+    """Per day, the materialisation of `asset` that day's result judges: the day's latest (this run's when the
+    run wrote the asset), so the UI shows the result as current for that day. Pages back until every day has
+    one: in a run of checks alone, a day written many times must not hide the others."""
     targets: dict[str, AssetCheckEvaluationTargetMaterializationData] = {}
-    for record in records:  # newest first
-        if record.partition_key is not None and record.partition_key not in targets:
-            targets[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
-                storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-            )
+    records_filter = dg.AssetRecordsFilter(asset_key=asset, asset_partitions=days)
+    cursor = None
+    while len(targets) < len(days):
+        page = context.instance.fetch_materializations(records_filter, limit=max(len(days), 100), cursor=cursor)
+        for record in page.records:  # newest first
+            if record.partition_key is not None and record.partition_key not in targets:
+                targets[record.partition_key] = AssetCheckEvaluationTargetMaterializationData(
+                    storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+                )
+        if not page.has_more:
+            break
+        cursor = page.cursor
     return targets
 
 

@@ -26,6 +26,7 @@ def _every_flight_scored(committed: Committed) -> DayResults:
             F.countDistinct(*KEY_COLUMNS).alias("keys"),
             F.sum(outside.cast("int")).alias("bad"),
             F.sum("delay_probability").alias("probability_sum"),
+            F.count("delay_probability").alias("probabilities"),
             F.sum("predicted_delayed").alias("predicted_delayed"),
             F.countDistinct("model_version").alias("model_versions"),
         ).collect()
@@ -50,7 +51,7 @@ def _every_flight_scored(committed: Committed) -> DayResults:
             "duplicate_scores": sum(figures["duplicate_scores"] for figures in days.values()),
             "probabilities_outside_0_1": sum(figures["probabilities_outside_0_1"] for figures in days.values()),
             "days_with_several_model_versions": sum(figures["model_versions"] > 1 for figures in days.values()),
-            "mean_delay_probability": sum(row.probability_sum or 0.0 for row in per_day.values()) / rows if rows else 0.0,
+            "mean_delay_probability": _mean(per_day.values()),
             "share_predicted_delayed": sum(row.predicted_delayed or 0 for row in per_day.values()) / rows if rows else 0.0,
         },
     )
@@ -69,3 +70,9 @@ EVERY_FLIGHT_SCORED_CHECK = TableCheck(
     _every_flight_scored,
     blocking=True,
 )
+
+
+def _mean(days) -> float:
+    """The mean probability over the days' non-null probabilities (as `avg` takes it)."""
+    count = sum(row.probabilities for row in days)
+    return sum(row.probability_sum or 0.0 for row in days) / count if count else 0.0

@@ -59,7 +59,7 @@ def _latest_judging(
             if record.event is None:
                 continue
             if record.event.timestamp < written:
-                break  # newest first: this and the rest judged data that has since been replaced
+                continue  # judged data that has since been replaced (records come in planning order, not by time)
             evaluation = record.event.dagster_event.event_specific_data
             if _judged(evaluation, day):
                 return evaluation
