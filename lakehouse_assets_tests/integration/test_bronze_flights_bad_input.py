@@ -97,19 +97,24 @@ def test_drift_policy_add_evolves_the_bronze_schema(spark, seeded, instance) -> 
     assert bronze.where(F.col("_rescued_data").isNotNull()).count() == 0
 
 
+def lose_rows_after_commit(monkeypatch, spark, settings: Settings, where: str) -> None:
+    """Deletes bronze/flights' rows matching `where` right after each commit of it, before its checks run."""
+    bronze = table(settings, "bronze", "flights")
+    commit = DeltaIOManager.handle_output
+
+    def commit_then_lose_rows(self, context, obj):
+        commit(self, context, obj)
+        if context.asset_key == FLIGHTS:
+            spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE {where}")
+
+    monkeypatch.setattr(DeltaIOManager, "handle_output", commit_then_lose_rows)
+
+
 def test_the_conservation_check_fails_in_the_step_and_blocks_silver_when_a_committed_row_goes_missing(
     spark, seeded, lakehouse_defs, instance, monkeypatch
 ) -> None:
     # A fault between the commit and the check: one row of bronze/flights is lost right after it is written.
-    bronze = table(seeded, "bronze", "flights")
-    commit = DeltaIOManager.handle_output
-
-    def commit_then_lose_a_row(self, context, obj):
-        commit(self, context, obj)
-        if context.asset_key == FLIGHTS:
-            spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE _source_line = 2")
-
-    monkeypatch.setattr(DeltaIOManager, "handle_output", commit_then_lose_a_row)
+    lose_rows_after_commit(monkeypatch, spark, seeded, "_source_line = 2")
     result = materialize_range(lakehouse_defs, FIRST_DAY, FIRST_DAY, FLIGHTS_SLICE, instance=instance, raise_on_error=False)
 
     [check] = [c for c in result.get_asset_check_evaluations() if c.asset_key == FLIGHTS]

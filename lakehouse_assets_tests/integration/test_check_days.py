@@ -11,13 +11,12 @@ from lakehouse_assets.assets.reports.evidence import check_results
 from lakehouse_assets.checks.names import ROWS_CONSERVED
 from lakehouse_assets.days import days_in
 from lakehouse_assets.definitions import build_definitions
-from lakehouse_assets.resources.delta_io_manager import DeltaIOManager
 from lakehouse_assets.runs import materialize_range
 from lakehouse_assets.seed import seed_landing_zone
 from lakehouse_assets_tests.check_days import by_day
 
 from .conftest import FIRST_DAY
-from .test_flights_slice import table
+from .test_bronze_flights_bad_input import lose_rows_after_commit
 
 FLIGHTS = dg.AssetKey(["bronze", "flights"])
 LAST = FIRST_DAY + timedelta(days=9)
@@ -47,15 +46,7 @@ def test_a_bad_day_in_a_ten_day_backfill_fails_its_check_on_that_day_only(
     spark, settings, instance, monkeypatch, tmp_path: Path
 ) -> None:
     seed_landing_zone(settings.environment.sources.landing, FIRST_DAY, LAST)
-    bronze = table(settings, "bronze", "flights")
-    commit = DeltaIOManager.handle_output
-
-    def commit_then_lose_a_row_of_one_day(self, context, obj):
-        commit(self, context, obj)
-        if context.asset_key == FLIGHTS:
-            spark.sql(f"DELETE FROM delta.`{bronze.location}` WHERE flight_date = DATE'{BAD_DAY}' AND _source_line = 2")
-
-    monkeypatch.setattr(DeltaIOManager, "handle_output", commit_then_lose_a_row_of_one_day)
+    lose_rows_after_commit(monkeypatch, spark, settings, f"flight_date = DATE'{BAD_DAY}' AND _source_line = 2")
     result = materialize_range(
         build_definitions(settings), FIRST_DAY, LAST, dg.AssetSelection.assets(FLIGHTS), instance=instance,
         raise_on_error=False,
