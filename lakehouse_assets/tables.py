@@ -351,26 +351,28 @@ def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame)
 
     Where this process can read the table's `_delta_log` (a local path, a mounted volume), the commit files are
     read directly: what DESCRIBE HISTORY reports, without a Spark query (a few hundred milliseconds) per output
-    of every run. Only a file holding this write's own token is trusted; anything else (a catalog table, cloud
-    storage, a Spark Connect session, a folder of the same name that is not the table's) asks Delta. Delta makes
-    no commit for a write that changes nothing (no rows in, none of the window's files removed): then the table
-    stays at its current version.
+    of every run. Anything without such a log (a catalog table, cloud storage, a Spark Connect session) asks
+    Delta. Delta makes no commit for a write that changes nothing (no rows in, none of the window's files
+    removed): then the table stays at its newest version.
     """
-    found = _local_commit(spark, ref, token)
+    newest, found = _local_commits(spark, ref, token) or (None, None)
     if found is not None:
         return found
-    rows = []
-    for limit in (1, HISTORY_SEARCHED):
-        rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
-        for row in rows:
-            if token in (row["userMetadata"] or ""):
-                return int(row["version"]), dict(row["operationMetrics"] or {})
-    if rows and frame.isEmpty():
-        return int(rows[0]["version"]), {}
+    if newest is None:  # no local log to read: Delta answers
+        for limit in (1, HISTORY_SEARCHED):
+            rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
+            for row in rows:
+                if token in (row["userMetadata"] or ""):
+                    return int(row["version"]), dict(row["operationMetrics"] or {})
+            newest = int(rows[0]["version"]) if rows else None
+    if newest is not None and frame.isEmpty():
+        return newest, {}
     raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
 
 
-def _local_commit(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, dict] | None:
+def _local_commits(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, tuple[int, dict] | None] | None:
+    """From the table's local `_delta_log`: its newest version and the (version, metrics) of the commit carrying
+    `token` among the last `HISTORY_SEARCHED` (None if none does). None where there is no local log to read."""
     log = _local_log(spark, ref)
     if log is None or not os.path.isdir(log):
         return None
@@ -379,10 +381,10 @@ def _local_commit(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, 
         for version in versions[:HISTORY_SEARCHED]:
             metrics = _commit_metrics(os.path.join(log, f"{version:020d}.json"), token)
             if metrics is not None:
-                return version, metrics
+                return versions[0], (version, metrics)
     except (OSError, ValueError):  # a log being cleaned up or not Delta's: Delta itself answers
         return None
-    return None
+    return (versions[0], None) if versions else None
 
 
 def is_spark_connect(spark: SparkSession) -> bool:

@@ -136,8 +136,8 @@ def test_each_write_reports_the_version_and_rows_its_own_commit_has_in_the_histo
 
 
 def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(spark, tmp_path, monkeypatch) -> None:
-    """On disk the commit files are read directly (no Spark query); a catalog table is asked through DESCRIBE
-    HISTORY."""
+    """On disk the commit files are read directly (no Spark query), also to find that a write of no rows made
+    none; a catalog table is asked through DESCRIBE HISTORY."""
     refs = (
         TableRef("silver", "numbers", location=str(tmp_path / "plain")),
         TableRef("silver", "numbers", location=f"file:{tmp_path / 'with_scheme'}"),
@@ -164,6 +164,10 @@ def test_a_write_finds_its_commit_behind_later_writers_on_disk_and_in_a_catalog(
             assert (version, metrics["numOutputRows"]) == (0, "2"), ref
             with pytest.raises(TableError, match="not among the last"):
                 _commit_of(spark, ref, commit_token(), frame)
+            # A write of no rows that Delta made no commit for: the table's newest version, also from the log.
+            with monkeypatch.context() as patch:
+                patch.setattr(spark, "sql", sql_for_catalog_tables_only)
+                assert _commit_of(spark, ref, commit_token(), frame.limit(0)) == (2, {}), ref
     finally:
         spark.sql("DROP TABLE IF EXISTS default.commit_lookup_numbers")
 
