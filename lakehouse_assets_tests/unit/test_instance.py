@@ -16,7 +16,11 @@ from dagster._core.events import (
 from dagster._core.storage.dagster_run import DagsterRun
 from dagster._core.storage.partition_status_cache import AssetPartitionStatus
 
-from lakehouse_assets.dagster_internals import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+from lakehouse_assets.dagster_internals import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+    INDEX_SHARD_NAME,
+)
 from lakehouse_assets.instance import (
     EVENT_BATCH_SIZE_VARIABLE,
     BatchingSqliteEventLogStorage,
@@ -216,6 +220,20 @@ def test_kept_connections_see_what_another_process_stored_and_a_forked_child_can
         _planned_batch(writer, run.run_id, [KEYS[4]])  # and the parent's connections still work
         assert len(reader.fetch_planned_materializations(upstream.key, limit=100).records) == 5
         assert len(writer.get_records_for_run(run.run_id).records) == 5
+
+
+def test_kept_connections_commit_to_the_write_ahead_log_and_sync_at_checkpoints(tmp_path: Path) -> None:
+    """Every database file's kept connection: write-ahead log, synchronous=NORMAL (a commit does not wait for the
+    disk; SQLite stays atomic and uncorrupted, a crash of the process loses nothing)."""
+    with _instance(tmp_path / "home", batching=True) as instance:
+        run = instance.add_run(DagsterRun(job_name="job", run_id="a-run"))
+        _planned_batch(instance, run.run_id, [KEYS[0]])
+        storage = instance.event_log_storage
+        assert isinstance(storage, BatchingSqliteEventLogStorage)
+        for shard in (INDEX_SHARD_NAME, run.run_id):
+            with storage._transaction(shard) as connection:
+                modes = [connection.exec_driver_sql(f"PRAGMA {name}").scalar() for name in ("journal_mode", "synchronous")]
+            assert modes == ["wal", 1], shard  # 1 is NORMAL (2, SQLite's default, syncs at every commit)
 
 
 def _instance_of(folder: Path) -> dg.DagsterInstance:
