@@ -127,10 +127,12 @@ def evaluate(
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """The results of the run's selected `checks`, each naming its asset, check and the days it judged (the
     step's, unless the check says otherwise); per day for a partitioned check."""
+    targets: dict[dg.AssetKey, dict[str, AssetCheckEvaluationTargetMaterializationData]] = {}  # asked once
     try:
         for check in checks:
             if selected(context, committed.key, check.name):
-                yield from results(context, committed.key, check.name, _evaluated(context, check, committed), committed.days())
+                judged = _evaluated(context, check, committed)
+                yield from results(context, committed.key, check.name, judged, committed.days(), targets)
     finally:
         committed.release()
 
@@ -141,10 +143,12 @@ def results(
     name: str,
     judged: dg.AssetCheckResult | DayResults,
     days: str,
+    targets: dict[dg.AssetKey, dict[str, AssetCheckEvaluationTargetMaterializationData]] | None = None,
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """The check's result named and dated: `days` are the days judged, as metadata shows them. A partitioned
     check gets one result per day of the run, with that day's figures; a check that cannot tell days apart
-    gives every day the run's verdict."""
+    gives every day the run's verdict. `targets` keeps each asset's materialisations per day for the step's
+    other checks (the same for all of them: they run after the step's write)."""
     result = judged.result if isinstance(judged, DayResults) else judged
     key = dg.AssetCheckKey(asset, name)
     spec = next(spec for spec in context.assets_def.check_specs if spec.key == key)  # selected, so present
@@ -165,7 +169,9 @@ def results(
         failing = None  # a failure it cannot place on a day of the run (a row without a day) fails every day
     # A check that cannot tell days apart (the table's columns, an evaluation error) gives each day its figures.
     figures = judged.figures if isinstance(judged, DayResults) else dict.fromkeys(days_of_run, result.metadata)
-    targets = _materializations(context, asset, days_of_run)
+    targets = {} if targets is None else targets
+    if asset not in targets:
+        targets[asset] = _materializations(context, asset, days_of_run)
     # The check's output, as Dagster yields it for an AssetCheckResult: its evaluations come as events.
     yield dg.Output(None, output_name=context.assets_def.get_output_name_for_asset_check_key(key))
     for day in days_of_run:
@@ -179,7 +185,7 @@ def results(
             metadata={"days": day, "run_days": days, **figures.get(day, {})},
             blocking=spec.blocking,
             partition=day,
-            target_materialization_data=targets.get(day),
+            target_materialization_data=targets[asset].get(day),
         )
 
 
