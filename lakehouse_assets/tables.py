@@ -351,23 +351,33 @@ def _commit_of(spark: SparkSession, ref: TableRef, token: str, frame: DataFrame)
 
     Where this process can read the table's `_delta_log` (a local path, a mounted volume), the commit files are
     read directly: what DESCRIBE HISTORY reports, without a Spark query (a few hundred milliseconds) per output
-    of every run. Anything without such a log (a catalog table, cloud storage, a Spark Connect session) asks
-    Delta. Delta makes no commit for a write that changes nothing (no rows in, none of the window's files
-    removed): then the table stays at its newest version.
+    of every run. Only a file holding this write's own token is trusted; anything else (a catalog table, cloud
+    storage, a Spark Connect session, a folder of the same name that is not the table's) asks Delta. Delta makes
+    no commit for a write that changes nothing (no rows in, none of the window's files removed): then the table
+    stays at its newest version, which the local log gives too where Spark writes to this machine's disk.
     """
     newest, found = _local_commits(spark, ref, token) or (None, None)
     if found is not None:
         return found
-    if newest is None:  # no local log to read: Delta answers
-        for limit in (1, HISTORY_SEARCHED):
-            rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
-            for row in rows:
-                if token in (row["userMetadata"] or ""):
-                    return int(row["version"]), dict(row["operationMetrics"] or {})
-            newest = int(rows[0]["version"]) if rows else None
-    if newest is not None and frame.isEmpty():
+    if newest is not None and _spark_writes_this_disk(spark) and frame.isEmpty():
         return newest, {}
+    rows = []
+    for limit in (1, HISTORY_SEARCHED):
+        rows = spark.sql(f"DESCRIBE HISTORY {ref.sql_ref} LIMIT {limit}").collect()
+        for row in rows:
+            if token in (row["userMetadata"] or ""):
+                return int(row["version"]), dict(row["operationMetrics"] or {})
+    if rows and frame.isEmpty():
+        return int(rows[0]["version"]), {}
     raise TableError(f"{ref.layer}/{ref.table}: the commit just made is not among the last {HISTORY_SEARCHED} versions")
+
+
+def _spark_writes_this_disk(spark: SparkSession) -> bool:
+    """A local-mode session on the local file system: the log listed here is the one Delta just committed to
+    (on a cluster's driver or a mounted volume a listing may be another folder's, or lag)."""
+    master = spark.conf.get("spark.master", "")
+    file_system = spark.conf.get("spark.hadoop.fs.defaultFS", "file:///")
+    return master.startswith("local") and file_system.startswith("file:")
 
 
 def _local_commits(spark: SparkSession, ref: TableRef, token: str) -> tuple[int, tuple[int, dict] | None] | None:
