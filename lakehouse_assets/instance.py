@@ -145,8 +145,8 @@ class BatchingSqliteEventLogStorage(SqliteEventLogStorage):
 
 def _sync_at_checkpoints(connection, _record) -> None:
     """Each commit waits for the disk only at the write-ahead log's checkpoints, not every time (SQLite's
-    recommended setting for WAL: still atomic and never corrupt; a power cut may lose the last commits, a crash
-    of the process does not)."""
+    recommended setting for WAL: still atomic and never corrupt; a power cut or an OS crash may lose the last
+    commits, a crash of the process does not)."""
     connection.execute("PRAGMA synchronous=NORMAL")
 
 

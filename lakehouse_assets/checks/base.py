@@ -22,6 +22,9 @@ from ..partitions import DayWindow, window_text
 from ..resources.warehouse import Warehouse
 from ..tables import cached
 
+# Per asset, each day's latest materialisation: what a day's check result judges.
+MaterializationTargets = dict[dg.AssetKey, dict[str, AssetCheckEvaluationTargetMaterializationData]]
+
 
 @dataclass(frozen=True)
 class Committed:
@@ -123,11 +126,14 @@ def selected(context: dg.AssetExecutionContext, asset: dg.AssetKey, name: str) -
 
 
 def evaluate(
-    context: dg.AssetExecutionContext, checks: Sequence[TableCheck], committed: Committed
+    context: dg.AssetExecutionContext,
+    checks: Sequence[TableCheck],
+    committed: Committed,
+    targets: MaterializationTargets | None = None,
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """The results of the run's selected `checks`, each naming its asset, check and the days it judged (the
-    step's, unless the check says otherwise); per day for a partitioned check."""
-    targets: dict[dg.AssetKey, dict[str, AssetCheckEvaluationTargetMaterializationData]] = {}  # asked once
+    step's, unless the check says otherwise); per day for a partitioned check. `targets`: as for `results`."""
+    targets = {} if targets is None else targets
     try:
         for check in checks:
             if selected(context, committed.key, check.name):
@@ -143,7 +149,7 @@ def results(
     name: str,
     judged: dg.AssetCheckResult | DayResults,
     days: str,
-    targets: dict[dg.AssetKey, dict[str, AssetCheckEvaluationTargetMaterializationData]] | None = None,
+    targets: MaterializationTargets | None = None,
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation | dg.Output]:
     """The check's result named and dated: `days` are the days judged, as metadata shows them. A partitioned
     check gets one result per day of the run, with that day's figures; a check that cannot tell days apart

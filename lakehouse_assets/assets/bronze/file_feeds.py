@@ -126,8 +126,9 @@ def build_file_feed(daily: dg.DailyPartitionsDefinition, feed: FileFeed, quality
             window=(start, end),
             every_day_delivered=feed.missing_day == "fail",
         )
-        yield from results(context, loaded_key, ROWS_CONSERVED, rows_conserved(balances), window_text((start, end)))
-        yield from evaluate(context, table_checks, Committed(loaded_key, warehouse, (start, end), feed.partition_column))
+        targets = {}  # each day's materialisation, looked up once for all of the table's checks
+        yield from results(context, loaded_key, ROWS_CONSERVED, rows_conserved(balances), window_text((start, end)), targets)
+        yield from evaluate(context, table_checks, Committed(loaded_key, warehouse, (start, end), feed.partition_column), targets)
 
     return ingest_feed
 
